@@ -1,0 +1,1 @@
+"""Statistics -> parameters (automatic white balance, noise profile). Never change pixels."""

@@ -1,0 +1,1 @@
+"""One module per operation on a Frame; an operation with several methods is a package."""
