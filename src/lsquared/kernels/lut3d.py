@@ -19,8 +19,12 @@ from numba import njit, prange
 
 @njit(cache=True, inline="always", fastmath=False)
 def tetrahedral(table, r, g, b):
-    """Sample ``table`` at (r, g, b) in [0, 1] (clamped); returns three floats."""
-    n1 = table.shape[0] - 1
+    """Sample ``table`` at (r, g, b) in [0, 1] (clamped); returns three floats.
+
+    The tetrahedron and its four weights are found once, then the three channels blend the
+    same four corners (c000, two edge corners a and b, c111)."""
+    n = table.shape[0]
+    n1 = n - 1
     x = min(max(r, 0.0), 1.0) * n1
     y = min(max(g, 0.0), 1.0) * n1
     z = min(max(b, 0.0), 1.0) * n1
@@ -30,39 +34,33 @@ def tetrahedral(table, r, g, b):
     fr = x - i
     fg = y - j
     fb = z - k
-    out0 = 0.0
-    out1 = 0.0
-    out2 = 0.0
-    for c in range(3):
-        c000 = table[i, j, k, c]
-        c111 = table[i + 1, j + 1, k + 1, c]
-        if fr > fg:
-            if fg > fb:
-                v = (1 - fr) * c000 + (fr - fg) * table[i + 1, j, k, c] \
-                    + (fg - fb) * table[i + 1, j + 1, k, c] + fb * c111
-            elif fr > fb:
-                v = (1 - fr) * c000 + (fr - fb) * table[i + 1, j, k, c] \
-                    + (fb - fg) * table[i + 1, j, k + 1, c] + fg * c111
-            else:
-                v = (1 - fb) * c000 + (fb - fr) * table[i, j, k + 1, c] \
-                    + (fr - fg) * table[i + 1, j, k + 1, c] + fg * c111
-        else:
-            if fb > fg:
-                v = (1 - fb) * c000 + (fb - fg) * table[i, j, k + 1, c] \
-                    + (fg - fr) * table[i, j + 1, k + 1, c] + fr * c111
-            elif fb > fr:
-                v = (1 - fg) * c000 + (fg - fb) * table[i, j + 1, k, c] \
-                    + (fb - fr) * table[i, j + 1, k + 1, c] + fr * c111
-            else:
-                v = (1 - fg) * c000 + (fg - fr) * table[i, j + 1, k, c] \
-                    + (fr - fb) * table[i + 1, j + 1, k, c] + fb * c111
-        if c == 0:
-            out0 = v
-        elif c == 1:
-            out1 = v
-        else:
-            out2 = v
-    return out0, out1, out2
+    if fr > fg:
+        if fg > fb:        # r > g > b
+            ai, aj, ak, bi, bj, bk = 1, 0, 0, 1, 1, 0
+            w0, w1, w2, w3 = 1 - fr, fr - fg, fg - fb, fb
+        elif fr > fb:      # r > b >= g
+            ai, aj, ak, bi, bj, bk = 1, 0, 0, 1, 0, 1
+            w0, w1, w2, w3 = 1 - fr, fr - fb, fb - fg, fg
+        else:              # b >= r > g
+            ai, aj, ak, bi, bj, bk = 0, 0, 1, 1, 0, 1
+            w0, w1, w2, w3 = 1 - fb, fb - fr, fr - fg, fg
+    else:
+        if fb > fg:        # b > g >= r
+            ai, aj, ak, bi, bj, bk = 0, 0, 1, 0, 1, 1
+            w0, w1, w2, w3 = 1 - fb, fb - fg, fg - fr, fr
+        elif fb > fr:      # g >= b > r
+            ai, aj, ak, bi, bj, bk = 0, 1, 0, 0, 1, 1
+            w0, w1, w2, w3 = 1 - fg, fg - fb, fb - fr, fr
+        else:              # g >= r >= b
+            ai, aj, ak, bi, bj, bk = 0, 1, 0, 1, 1, 0
+            w0, w1, w2, w3 = 1 - fg, fg - fr, fr - fb, fb
+    o0 = (w0 * table[i, j, k, 0] + w1 * table[i + ai, j + aj, k + ak, 0]
+          + w2 * table[i + bi, j + bj, k + bk, 0] + w3 * table[i + 1, j + 1, k + 1, 0])
+    o1 = (w0 * table[i, j, k, 1] + w1 * table[i + ai, j + aj, k + ak, 1]
+          + w2 * table[i + bi, j + bj, k + bk, 1] + w3 * table[i + 1, j + 1, k + 1, 1])
+    o2 = (w0 * table[i, j, k, 2] + w1 * table[i + ai, j + aj, k + ak, 2]
+          + w2 * table[i + bi, j + bj, k + bk, 2] + w3 * table[i + 1, j + 1, k + 1, 2])
+    return o0, o1, o2
 
 
 @njit(parallel=True, cache=True)
