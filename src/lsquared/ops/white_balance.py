@@ -36,7 +36,7 @@ PRESETS: dict[str, tuple[float, float]] = {
     "flash": (5500.0, 0.0),
 }
 MODES = ("as-shot", "auto", *PRESETS, "kelvin", "custom")
-_KELVIN = re.compile(r"^\s*(\d{4,5}(?:\.\d+)?)\s*k?\s*$", re.IGNORECASE)
+_KELVIN = re.compile(r"^\s*(\d{2,6}(?:\.\d+)?)\s*k?\s*$", re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

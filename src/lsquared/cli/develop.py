@@ -1,0 +1,135 @@
+"""``lsquared develop``: raw files (or rendered images) to finished pictures."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from ..errors import LsquaredError, OutputError
+from ..ops.demosaic import DemosaicParams
+from ..ops.highlights import HighlightParams
+from ..pipeline.recipe import LookParams, OutputParams, Recipe
+from .common import DEBUG_OPTION, console, default_of, err_console
+
+FORMAT_SUFFIX = {"jpeg": ".jpg", "tiff": ".tif", "png": ".png", "heif": ".heic", "avif": ".avif"}
+SUFFIX_FORMAT = {".jpg": "jpeg", ".jpeg": "jpeg", ".tif": "tiff", ".tiff": "tiff", ".png": "png",
+                 ".heic": "heif", ".heif": "heif", ".avif": "avif"}
+
+
+def _output_paths(inputs: list[Path], out: Optional[Path], fmt: str) -> list[Path]:
+    """One output path per input: OUT itself for a single input with a file name, else OUT/<stem>.<ext>."""
+    suffix = FORMAT_SUFFIX[fmt]
+    if len(inputs) == 1 and out is not None and not out.is_dir() and out.suffix:
+        return [out]
+    folder = out if out is not None else Path.cwd()
+    if len(inputs) > 1 and out is not None and out.exists() and not out.is_dir():
+        raise OutputError("several inputs need an output folder, not a file", path=out)
+    stems = [p.stem.lower() for p in inputs]
+    paths = []
+    for p in inputs:
+        name = p.stem if stems.count(p.stem.lower()) == 1 else p.name   # a.rw2 and a.dng -> a.rw2.jpg
+        paths.append(folder / f"{name}{suffix}")
+    return paths
+
+
+def develop_command(
+    inputs: list[Path] = typer.Argument(..., metavar="INPUT...", help="Raw files (RW2, DNG, any LibRaw format) or rendered JPEG/PNG/TIFF images."),
+    output: Optional[Path] = typer.Option(None, "-o", "--output", help="Output file (one input) or folder (several inputs; created if missing). Default: the current folder."),
+    look: Optional[str] = typer.Option(None, "--look", help=f"Look name or look/LUT file. [default: {default_of(LookParams, 'name')}]"),
+    wb: Optional[str] = typer.Option(None, "--wb", help="White balance: as-shot, auto, daylight, cloudy, shade, tungsten, fluorescent, flash, or a temperature in kelvin (e.g. 5500). [default: as-shot]"),
+    tint: Optional[float] = typer.Option(None, "--tint", help="Tint for --wb presets and temperatures (+ magenta, - green)."),
+    exposure: Optional[float] = typer.Option(None, "--exposure", help="Exposure compensation in stops (EV). [default: 0]"),
+    demosaic: Optional[str] = typer.Option(None, "--demosaic", help=f"Demosaic method. [default: {default_of(DemosaicParams, 'method')}]"),
+    highlights: Optional[str] = typer.Option(None, "--highlights", help=f"Clipped highlights: clip or reconstruct. [default: {default_of(HighlightParams, 'mode')}]"),
+    fmt: Optional[str] = typer.Option(None, "--format", help="jpeg, tiff, png, heif or avif. [default: from OUT's suffix, else jpeg]"),
+    quality: Optional[int] = typer.Option(None, "--quality", min=1, max=100, help="Encoder quality 1-100 (JPEG, HEIF, AVIF)."),
+    bit_depth: Optional[int] = typer.Option(None, "--bit-depth", help="8 or 16 bits per channel (PNG, TIFF). [default: 16 for TIFF, else 8]"),
+    output_space: Optional[str] = typer.Option(None, "--output-space", help=f"srgb, display-p3 or rec2020. [default: {default_of(OutputParams, 'space')}]"),
+    input_space: Optional[str] = typer.Option(None, "--input-space", help="Colour space of a rendered input image: srgb, display-p3, rec709, rec2020 or vlog. [default: from its ICC profile, else srgb]"),
+    recipe_file: Optional[Path] = typer.Option(None, "--recipe", help="Read every parameter from a recipe (TOML); options given here override it."),
+    sidecar: bool = typer.Option(True, "--sidecar/--no-sidecar", help="Write the full recipe beside each output as <output>.toml."),
+    overwrite: bool = typer.Option(False, "--overwrite", help="Replace existing output files."),
+    debug: bool = DEBUG_OPTION,
+) -> None:
+    """Develop camera RAW files (or rendered images) into finished pictures."""
+    from ..color.spaces import INPUT_SPACES, OUTPUT_SPACES, SPACES
+    from ..errors import ParameterError
+    from ..pipeline.recipe import load_recipe
+    from ..pipeline.run import apply_overrides, develop, save
+
+    base = load_recipe(recipe_file) if recipe_file else Recipe()
+    if output_space is not None and SPACES.validate(output_space) not in OUTPUT_SPACES:
+        raise ParameterError(f"unknown output space '{output_space}'; choose one of: {', '.join(OUTPUT_SPACES)}")
+    if input_space is not None and SPACES.validate(input_space) not in INPUT_SPACES:
+        raise ParameterError(f"unknown input space '{input_space}'; choose one of: {', '.join(INPUT_SPACES)}")
+    if fmt is not None and fmt.lower() not in FORMAT_SUFFIX and fmt.lower() not in ("jpg", "tif", "heic"):
+        raise ParameterError(f"unknown format '{fmt}'; choose one of: {', '.join(FORMAT_SUFFIX)}")
+    fmt = {"jpg": "jpeg", "tif": "tiff", "heic": "heif"}.get((fmt or "").lower(), (fmt or "").lower()) or None
+    if fmt is None and output is not None and len(inputs) == 1 and output.suffix.lower() in SUFFIX_FORMAT:
+        fmt = SUFFIX_FORMAT[output.suffix.lower()]
+    if output is not None and output.suffix and not output.is_dir() and len(inputs) == 1 \
+            and output.suffix.lower() not in SUFFIX_FORMAT:
+        raise ParameterError(f"unknown output suffix '{output.suffix}'; use .jpg, .tif, .png, .heic or .avif")
+    fmt = fmt or base.output.format or "jpeg"
+    recipe = apply_overrides(
+        base, look=look, wb=wb, tint=tint, exposure=exposure, demosaic=demosaic, highlights=highlights,
+        format=fmt, quality=quality, bit_depth=bit_depth,
+        output_space=SPACES.validate(output_space) if output_space else None,
+        input_space=SPACES.validate(input_space) if input_space else None)
+    # validate names before any work, so a typo fails at once
+    _validate(recipe)
+
+    outputs = _output_paths(inputs, output, fmt)
+    if len(inputs) > 1 and output is not None and not output.exists():
+        output.mkdir(parents=True)
+    failures: list[str] = []
+    many = len(inputs) > 1
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    progress = Progress(TextColumn("[bold]developing"), BarColumn(), MofNCompleteColumn(),
+                        TimeRemainingColumn(), TextColumn("{task.description}"),
+                        console=err_console, transient=True, disable=not many)
+    with progress:
+        task = progress.add_task("", total=len(inputs))
+        for src, dst in zip(inputs, outputs):
+            progress.update(task, description=src.name)
+            start = time.perf_counter()
+            try:
+                if src.resolve() == dst.resolve():
+                    raise OutputError("output would overwrite the input", path=dst)
+                if dst.exists() and not overwrite:
+                    raise OutputError("already exists", path=dst, hint="use --overwrite to replace it")
+                picture = develop(src, recipe)
+                written = save(picture, dst, overwrite=overwrite, sidecar=sidecar)
+            except LsquaredError as exc:
+                if not many:
+                    raise
+                failures.append(exc.one_line() if exc.path else f"{src}: {exc.one_line()}")
+                err_console.print(f"[red]failed[/red] {failures[-1]}", markup=True, highlight=False)
+            else:
+                for note in picture.warnings:
+                    err_console.print(f"[yellow]note[/yellow] {note}", highlight=False)
+                console.print(f"{src} -> {written}  ({time.perf_counter() - start:.2f} s)", highlight=False)
+            progress.advance(task)
+    if failures:
+        err_console.print(f"lsquared: error: {len(failures)} of {len(inputs)} inputs failed:", highlight=False)
+        for line in failures:
+            err_console.print(f"  {line}", highlight=False, markup=False)
+        raise typer.Exit(1)
+
+
+def _validate(recipe: Recipe) -> None:
+    from ..looks import resolve_look
+    from ..ops.demosaic import DEMOSAIC_METHODS
+    from ..ops.highlights import HIGHLIGHT_METHODS
+
+    DEMOSAIC_METHODS.validate(recipe.demosaic.method)
+    HIGHLIGHT_METHODS.validate(recipe.highlights.mode)
+    resolve_look(recipe.look.name)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("develop", no_args_is_help=True)(develop_command)
