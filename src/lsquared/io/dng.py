@@ -37,7 +37,7 @@ from ..errors import OutputError, ParameterError
 from ..frame import CFA_PATTERNS, Exif, cfa_channel_map
 
 # TIFF field types (TIFF 6.0 section 2)
-BYTE, ASCII, SHORT, LONG, RATIONAL, UNDEFINED, SRATIONAL = 1, 2, 3, 4, 5, 7, 10
+BYTE, ASCII, SHORT, LONG, RATIONAL, UNDEFINED, SRATIONAL, DOUBLE = 1, 2, 3, 4, 5, 7, 10, 12
 PHOTOMETRIC_CFA, PHOTOMETRIC_LINEAR_RAW = 32803, 34892
 EXIF_IFD_TAG = 34665
 _EXIF_PLACEHOLDER = 34666   # tifffile refuses to write 34665; this code sorts into the same slot
@@ -191,6 +191,7 @@ def write_dng(path: str | os.PathLike, data: np.ndarray, *,
               analog_balance: Sequence[float] | None = None,
               as_shot_neutral: Sequence[float] | None = None,
               baseline_exposure: float = 0.0,
+              noise_profile: tuple[float, float] | None = None,
               make: str = "lsquared", model: str = "Simulated camera",
               unique_camera_model: str | None = None,
               orientation: int = 1,
@@ -209,6 +210,7 @@ def write_dng(path: str | os.PathLike, data: np.ndarray, *,
     lossless-JPEG precision.  color_matrix1/2 map XYZ to camera space under
     CalibrationIlluminant1/2 (EXIF LightSource codes: 17 = Standard light A, 21 = D65), the
     DNG spec's convention; as_shot_neutral is the camera RGB of the scene's white (G = 1).
+    noise_profile: (S, O) of DNG 1.3's NoiseProfile, variance = S * x + O for x in [0, 1].
     default_crop: (x, y, width, height) of the picture inside the active area;
     active_area: (top, left, bottom, right) of the light-sensitive pixels.
     orientation: EXIF code 1..8.  compression: "none" or "ljpeg" (Bayer and mono only).
@@ -288,6 +290,8 @@ def write_dng(path: str | os.PathLike, data: np.ndarray, *,
                      (33422, BYTE, 4, tuple(int(c) for c in cmap.ravel()), True),
                      (50710, BYTE, 3, (0, 1, 2), True),             # CFAPlaneColor: R, G, B
                      (50711, SHORT, 1, 1, True)]                    # CFALayout: rectangular
+    if noise_profile is not None:
+        raw_tags.append((51041, DOUBLE, 2, tuple(float(v) for v in noise_profile), True))
     if active_area is not None:
         raw_tags.append((50829, LONG, 4, tuple(int(v) for v in active_area), True))
     if default_crop is not None:
