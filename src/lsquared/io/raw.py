@@ -1,0 +1,684 @@
+"""Camera RAW file -> Frame: sensor counts as float32 plus everything needed to develop them.
+
+One rawpy (LibRaw) call per file, then only arrays and metadata; nothing else in lsquared
+imports rawpy.  DNG files are described by their own tags (io.dngtags: LibRaw does not
+expose the colour matrices), and when their mosaic is stored as lossless-JPEG tiles it is
+decoded here in parallel (io.ljpeg) instead of by LibRaw, bit for bit the same.
+
+What ``open_raw`` returns (see docs/formats.md):
+- ``data``: float32, (H, W) for a Bayer mosaic or a monochrome sensor, (H, W, 3) for
+  LinearRaw and for the fallback; the visible area (DNG: ActiveArea, then DefaultCrop).
+- ``meta.black``: per 2x2 position of the returned array (top-left first, reading order),
+  or per channel (R, G, B, G) for three-channel data.
+- ``meta.encoding`` is RAW: black not subtracted, any LinearizationTable already applied.
+- ``meta.orientation``: EXIF 1..8, not applied to the data.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+import threading
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..errors import InputError, UnsupportedError
+from ..frame import CFA_PATTERNS, CameraColor, Encoding, Exif, Frame, FrameMeta, SensorLayout
+from . import dngtags
+from .dngtags import PHOTOMETRIC_CFA, PHOTOMETRIC_LINEAR_RAW, DngTags
+from .ljpeg import LJ92Corrupt, LJ92Unsupported, decode_lj92_tiles
+
+# LibRaw's sizes.flip (dcraw's 'flip') -> EXIF orientation; dcraw maps EXIF to flip with
+# "50132467"[orientation & 7], this is its inverse.
+FLIP_TO_ORIENTATION = {0: 1, 1: 2, 2: 4, 3: 3, 4: 5, 5: 8, 6: 6, 7: 7}
+D65_XY = (0.31271, 0.32902)
+_COLOR_LETTERS = {0: "R", 1: "G", 2: "B"}
+
+
+# ----------------------------------------------------------------------------- public API
+
+
+def open_raw(path: str | os.PathLike) -> Frame:
+    """Decode a camera RAW file into a Frame of sensor counts (Encoding.RAW, float32)."""
+    path = _checked_path(path)
+    tags = dngtags.read_dng_tags(path)
+    if tags is not None:
+        return _open_dng(path, tags)
+    with _libraw(path) as raw:
+        meta = _meta_from_libraw(path, raw)
+        data = _libraw_data(path, raw, meta)
+    if meta.layout is SensorLayout.FALLBACK:
+        meta = meta.replace(black=(0.0, 0.0, 0.0, 0.0), white=65535.0, cfa=None)
+    return Frame(data=data, meta=meta.replace(extra={**meta.extra, "visible_size": data.shape[:2]}))
+
+
+def read_metadata(path: str | os.PathLike) -> FrameMeta:
+    """The FrameMeta ``open_raw`` would return, without decoding pixels (for ``info``)."""
+    path = _checked_path(path)
+    tags = dngtags.read_dng_tags(path)
+    if tags is not None:
+        geometry = _dng_geometry(tags)
+        meta = _meta_from_dng(path, tags, geometry)
+        return meta.replace(extra={**meta.extra, "decoder": _dng_decoder_name(tags, geometry)})
+    with _libraw(path, unpack=False) as raw:
+        meta = _meta_from_libraw(path, raw)
+        if meta.layout is SensorLayout.FALLBACK:
+            meta = meta.replace(black=(0.0, 0.0, 0.0, 0.0), white=65535.0, cfa=None)
+        return meta
+
+
+# ----------------------------------------------------------------------------- input checks
+
+
+_RENDERED = (
+    (b"\xff\xd8\xff", "a JPEG image"),
+    (b"\x89PNG\r\n\x1a\n", "a PNG image"),
+    (b"GIF8", "a GIF image"),
+    (b"BM", "a BMP image"),
+)
+
+
+def _checked_path(path: str | os.PathLike) -> Path:
+    path = Path(path)
+    if not path.exists():
+        raise InputError("no such file", path=path, hint="check the path")
+    if path.is_dir():
+        raise InputError("is a folder, not a raw file", path=path, hint="give a file inside it")
+    if not path.is_file():
+        raise InputError("is not a regular file", path=path)
+    try:
+        with open(path, "rb") as f:
+            head = f.read(512)
+    except OSError as exc:
+        raise InputError(f"cannot be read ({exc.strerror or exc})", path=path) from None
+    if not head:
+        raise InputError("is empty", path=path, hint="copy the file again")
+    return path
+
+
+def _kind_of(path: Path) -> str | None:
+    """What a file LibRaw refused seems to be, for the error message."""
+    with open(path, "rb") as f:
+        head = f.read(4096)
+    for magic, name in _RENDERED:
+        if head.startswith(magic):
+            return name
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return "a WebP image"
+    if head[4:12] in (b"ftypheic", b"ftypheix", b"ftypmif1", b"ftypavif", b"ftypmsf1"):
+        return "a HEIF/AVIF image"
+    if dngtags.is_tiff_header(head):
+        try:
+            import tifffile
+
+            with dngtags.quiet_tifffile(), tifffile.TiffFile(path) as tf:
+                photometric = int(tf.pages.first.photometric)
+            if photometric in (0, 1, 2, 3, 6):     # grey, RGB, palette, YCbCr: a rendered picture
+                return "a TIFF image"
+        except Exception:
+            return None
+        return None
+    if b"\x00" not in head:
+        try:
+            head.decode("utf-8")
+            return "a text file"
+        except UnicodeDecodeError:
+            pass
+    return None
+
+
+# ----------------------------------------------------------------------------- LibRaw
+
+
+_stderr_lock = threading.Lock()
+
+
+@contextlib.contextmanager
+def _captured_stderr():
+    """Collect what LibRaw prints on file descriptor 2 ("Unexpected end of file", "data corrupted at")
+    so that it ends up in our one-line error instead of beside it."""
+    with _stderr_lock, tempfile.TemporaryFile(mode="w+b") as sink:
+        saved = None
+        try:
+            saved = os.dup(2)
+            os.dup2(sink.fileno(), 2)
+        except OSError:
+            saved = None
+        box: list[str] = []
+        try:
+            yield box
+        finally:
+            if saved is not None:
+                os.dup2(saved, 2)
+                os.close(saved)
+            sink.seek(0)
+            box.append(sink.read().decode("utf-8", "replace").strip())
+
+
+def _libraw_message(text: str, path: Path) -> str:
+    lines = [ln.replace(str(path) + ": ", "").strip() for ln in text.splitlines() if ln.strip()]
+    return "; ".join(dict.fromkeys(lines))
+
+
+@contextlib.contextmanager
+def _libraw(path: Path, *, unpack: bool = True, tags: DngTags | None = None):
+    """rawpy.RawPy for ``path`` (opened, unpacked unless asked not to), errors as InputError."""
+    import rawpy
+
+    raw = rawpy.RawPy()
+    try:
+        with _captured_stderr() as said:
+            error = None
+            try:
+                raw.open_file(str(path))
+                if unpack:
+                    raw.unpack()
+            except rawpy.LibRawError as exc:
+                error = exc
+        if error is not None:
+            raise _libraw_error(path, error, _libraw_message(said[0], path), tags) from None
+        yield raw
+    finally:
+        raw.close()
+
+
+def _libraw_error(path: Path, exc: Exception, said: str, tags: DngTags | None) -> InputError:
+    import rawpy
+
+    detail = f" (LibRaw: {said})" if said else ""
+    if isinstance(exc, rawpy.LibRawFileUnsupportedError):
+        if tags is not None and tags.layout.compression == 9:
+            return UnsupportedError("GoPro GPR raw (DNG with VC-5 compression): this LibRaw is built without "
+                                    "the VC-5 decoder", path=path,
+                                    hint="convert it to a plain DNG with GoPro's gpr_tools first")
+        if tags is not None:
+            name = dngtags.COMPRESSION_NAMES.get(tags.layout.compression, f"compression {tags.layout.compression}")
+            return UnsupportedError(f"DNG with {name} raw data that LibRaw cannot decode", path=path)
+        kind = _kind_of(path)
+        if kind in ("a text file", None):
+            what = "a text file, " if kind else ""
+            return UnsupportedError(f"{what}not a raw file LibRaw can read", path=path,
+                                    hint="give a camera RAW file such as .dng, .rw2, .cr2, .nef, .arw")
+        return UnsupportedError(f"{kind}: a rendered picture, not a camera raw file", path=path,
+                                hint="'lsquared develop' applies looks to rendered images; 'info' needs a raw")
+    if isinstance(exc, rawpy.LibRawIOError):
+        return InputError(f"truncated or unreadable raw file{detail}", path=path, hint="copy the file again")
+    if isinstance(exc, rawpy.LibRawDataError):
+        return InputError(f"corrupt raw data{detail}", path=path, hint="copy the file again")
+    if isinstance(exc, (rawpy.LibRawTooBigError, rawpy.LibRawUnsufficientMemoryError)):
+        return InputError(f"too large to decode{detail}", path=path)
+    return InputError(f"LibRaw cannot decode it: {exc}{detail}", path=path)
+
+
+def _libraw_layout(raw) -> tuple[SensorLayout, str | None, np.ndarray | None]:
+    """Sensor layout, Bayer string and 2x2 colour-index pattern as LibRaw sees the visible area."""
+    import rawpy
+
+    if raw.raw_type != rawpy.RawType.Flat:
+        return SensorLayout.FALLBACK, None, None
+    if raw.num_colors == 1:
+        return SensorLayout.MONO, None, None
+    pattern = raw.raw_pattern
+    desc = raw.color_desc.decode("ascii", "replace")
+    if pattern is None or pattern.shape != (2, 2) or raw.num_colors not in (3, 4):
+        return SensorLayout.FALLBACK, None, None
+    letters = "".join(desc[int(i)] if int(i) < len(desc) else "?" for i in pattern.ravel())
+    if letters not in CFA_PATTERNS:
+        return SensorLayout.FALLBACK, None, None
+    return SensorLayout.BAYER, letters, pattern
+
+
+def _describe_libraw_sensor(raw) -> str:
+    pattern = raw.raw_pattern
+    desc = raw.color_desc.decode("ascii", "replace")
+    if pattern is not None and pattern.shape == (6, 6):
+        return "X-Trans 6x6"
+    if str(raw.raw_type).endswith("Stack"):
+        return "three-colour (stacked) raw"
+    if raw.num_colors == 4 and set(desc) - set("RGB"):
+        return f"four-colour {desc}"
+    shape = "x".join(map(str, pattern.shape)) if pattern is not None else "unknown"
+    return f"{shape} {desc} colour filter"
+
+
+def _libraw_demosaic(raw) -> np.ndarray:
+    """LibRaw's own demosaic into linear camera RGB, 0 = black, 65535 = white, orientation kept."""
+    import rawpy
+
+    rgb = raw.postprocess(output_color=rawpy.ColorSpace.raw, gamma=(1, 1), no_auto_bright=True,
+                          user_wb=[1.0, 1.0, 1.0, 1.0], output_bps=16, highlight_mode=rawpy.HighlightMode.Clip,
+                          user_flip=0, use_camera_wb=False, use_auto_wb=False)
+    return rgb.astype(np.float32)
+
+
+def _libraw_data(path: Path, raw, meta: FrameMeta) -> np.ndarray:
+    import rawpy
+
+    try:
+        with _captured_stderr() as said:
+            if meta.layout is SensorLayout.FALLBACK:
+                return _libraw_demosaic(raw)
+            return raw.raw_image_visible.astype(np.float32)
+    except rawpy.LibRawError as exc:
+        raise _libraw_error(path, exc, _libraw_message(said[0], path), None) from None
+
+
+def _exif_from_exifread(path: Path) -> dict[str, Any]:
+    """EXIF of a TIFF-like raw (CR2, NEF, ARW, ORF, Panasonic RW2 with magic 0x55, ...) via exifread."""
+    try:
+        import exifread
+    except ImportError:
+        return {}
+    try:
+        with open(path, "rb") as f:
+            tags = exifread.process_file(f, details=False, extract_thumbnail=False)
+    except Exception:           # exifread is best effort on formats it does not know
+        return {}
+    out: dict[str, Any] = {}
+    for key, tag in tags.items():
+        values = getattr(tag, "values", None)
+        name = key.split(" ", 1)[-1]
+        if isinstance(values, str):
+            out.setdefault(name, values)
+        elif isinstance(values, (list, tuple)) and values:
+            v = values[0]
+            if hasattr(v, "numerator") and hasattr(v, "denominator"):
+                v = (int(v.numerator), int(v.denominator))
+            out.setdefault(name, v)
+    return out
+
+
+def _meta_from_libraw(path: Path, raw) -> FrameMeta:
+    warnings: list[str] = []
+    layout, cfa, pattern = _libraw_layout(raw)
+    sizes = raw.sizes
+    blpc = [float(v) for v in raw.black_level_per_channel]
+    if layout is SensorLayout.BAYER:
+        black = tuple(blpc[int(i)] for i in pattern.ravel())
+    elif layout is SensorLayout.MONO:
+        black = (blpc[0],) * 4
+    else:
+        black = (blpc[0], blpc[1], blpc[2], blpc[1])
+    if layout is SensorLayout.FALLBACK:
+        warnings.append(f"fallback: LibRaw demosaiced this {_describe_libraw_sensor(raw)} sensor into linear "
+                        "camera RGB (black 0, white 65535); lsquared's demosaic and highlight steps are skipped")
+    white = float(raw.white_level)
+
+    camera_wb = np.asarray(raw.camera_whitebalance[:3], dtype=np.float64)
+    daylight = np.asarray(raw.daylight_whitebalance[:3], dtype=np.float64)
+    if layout is SensorLayout.MONO:
+        neutral = (1.0, 1.0, 1.0)
+    elif np.all(np.isfinite(camera_wb)) and np.all(camera_wb > 0):
+        neutral = tuple(float(camera_wb[1] / v) for v in camera_wb)
+    elif np.all(np.isfinite(daylight)) and np.all(daylight > 0):
+        neutral = tuple(float(daylight[1] / v) for v in daylight)
+        warnings.append("no as-shot white balance in the file: daylight multipliers used")
+    else:
+        neutral = (1.0, 1.0, 1.0)
+        warnings.append("no as-shot white balance in the file: (1, 1, 1) used")
+
+    color = CameraColor(source="none")
+    if layout is not SensorLayout.MONO:
+        xyz_to_cam = np.asarray(raw.rgb_xyz_matrix, dtype=np.float64)[:3]
+        if raw.num_colors == 3 and np.any(xyz_to_cam) and np.all(np.isfinite(xyz_to_cam)):
+            color = CameraColor(color_matrix=(xyz_to_cam, None), illuminant=(21, None), source="libraw")
+        else:
+            warnings.append("no colour matrix known for this camera")
+
+    other, lens = raw.other, raw.lens
+    ex = _exif_from_exifread(path)
+    exif = Exif(
+        make=_clean(ex.get("Make")), model=_clean(ex.get("Model")),
+        lens_make=_clean(ex.get("LensMake")) or _clean(lens.make),
+        lens_model=_clean(ex.get("LensModel")) or _clean(lens.model),
+        exposure_time=_positive(ex.get("ExposureTime")) or _positive(other.shutter_speed),
+        f_number=_positive(ex.get("FNumber")) or _positive(other.aperture),
+        iso=_positive(_first(ex.get("ISOSpeedRatings"))) or _positive(other.iso_speed),
+        focal_length=_positive(ex.get("FocalLength")) or _positive(other.focal_length),
+        datetime_original=_clean(ex.get("DateTimeOriginal")) or _clean(ex.get("DateTime"))
+        or (other.timestamp.strftime("%Y:%m:%d %H:%M:%S") if other.timestamp.year > 1970 else None),
+        artist=_clean(ex.get("Artist")) or _clean(other.artist), copyright=_clean(ex.get("Copyright")),
+        software=_clean(ex.get("Software")),
+        serial_number=_clean(ex.get("BodySerialNumber")) or _clean(ex.get("CameraSerialNumber")),
+    )
+    if sizes.pixel_aspect and abs(sizes.pixel_aspect - 1.0) > 1e-3:
+        warnings.append(f"non-square pixels (aspect {sizes.pixel_aspect:.3f}) are not corrected")
+    extra = {
+        "format": "LibRaw",
+        "decoder": "LibRaw" + (" (demosaiced: fallback)" if layout is SensorLayout.FALLBACK else ""),
+        "visible_size": (int(sizes.height), int(sizes.width)),
+        "margins": (int(sizes.top_margin), int(sizes.left_margin)),
+        "libraw_color_desc": raw.color_desc.decode("ascii", "replace"),
+        "libraw_black_per_channel": tuple(blpc),
+        "camera_white_per_channel": tuple(int(v) for v in raw.camera_white_level_per_channel)
+        if raw.camera_white_level_per_channel is not None else None,
+    }
+    return FrameMeta(
+        source=str(path), exif=exif, layout=layout, cfa=cfa, black=black, white=white,
+        as_shot_neutral=neutral, camera_color=color, orientation=FLIP_TO_ORIENTATION.get(int(sizes.flip), 1),
+        encoding=Encoding.RAW, raw_size=(int(sizes.raw_height), int(sizes.raw_width)),
+        bits_per_sample=max(int(white).bit_length(), 8), warnings=tuple(warnings), extra=extra,
+    )
+
+
+# ----------------------------------------------------------------------------- DNG
+
+
+class _Geometry:
+    """Where the returned array lies in the stored image, and what sort of sensor it holds."""
+
+    __slots__ = ("window", "layout", "cfa", "phase")
+
+    def __init__(self, window, layout, cfa, phase):
+        self.window = window          # (top, left, height, width) in stored-image pixels
+        self.layout = layout
+        self.cfa = cfa
+        self.phase = phase            # (row, col) of the window origin relative to the active area
+
+
+def _dng_layout(tags: DngTags) -> SensorLayout:
+    spp = tags.layout.samples_per_pixel
+    if tags.photometric == PHOTOMETRIC_LINEAR_RAW:
+        return {1: SensorLayout.MONO, 3: SensorLayout.LINEAR_RGB}.get(spp, SensorLayout.FALLBACK)
+    if (tags.photometric == PHOTOMETRIC_CFA and spp == 1 and tags.cfa_repeat == (2, 2) and tags.cfa_pattern
+            and len(tags.cfa_pattern) == 4 and set(tags.cfa_pattern) == {0, 1, 2}
+            and tuple(tags.cfa_plane_color[:3]) == (0, 1, 2)):
+        return SensorLayout.BAYER
+    return SensorLayout.FALLBACK
+
+
+def _dng_geometry(tags: DngTags) -> _Geometry:
+    """The visible area: the ActiveArea, then DefaultCropOrigin/Size within it (DNG 1.6 p. 30-31)."""
+    top, left, bottom, right = tags.active_area
+    ox, oy = (int(round(v)) for v in tags.default_crop_origin)
+    ox, oy = min(max(ox, 0), right - left - 1), min(max(oy, 0), bottom - top - 1)
+    if tags.default_crop_size is not None:
+        w, h = (int(round(v)) for v in tags.default_crop_size)
+    else:
+        w, h = right - left, bottom - top
+    w, h = max(1, min(w, right - left - ox)), max(1, min(h, bottom - top - oy))
+    layout = _dng_layout(tags)
+    cfa = None
+    if layout is SensorLayout.BAYER:
+        letters = [_COLOR_LETTERS[c] for c in tags.cfa_pattern]
+        # the pattern is given at the active area's origin; shift it to the crop origin
+        cfa = "".join(letters[((oy + r) % 2) * 2 + (ox + c) % 2] for r in (0, 1) for c in (0, 1))
+    return _Geometry((top + oy, left + ox, h, w), layout, cfa, (oy, ox))
+
+
+def _dng_black(tags: DngTags, geometry: _Geometry, layout: SensorLayout):
+    """Black per 2x2 position (or per channel) and, where the DNG's black varies more finely
+    (BlackLevelDeltaH/V, a repeat pattern that is not 1 or 2 wide), the per-pixel remainder
+    to subtract from the data so that data - black stays exact."""
+    oy, ox = geometry.phase
+    _, _, h, w = geometry.window
+    rows, cols = tags.black_repeat
+    pattern = tags.black_level                       # (rows, cols, samples), origin at the active area
+    spp = pattern.shape[2]
+    dv = tags.black_delta_v[oy:oy + h] if tags.black_delta_v is not None else None
+    dh = tags.black_delta_h[ox:ox + w] if tags.black_delta_h is not None else None
+    exact_2x2 = rows in (1, 2) and cols in (1, 2) and dv is None and dh is None
+    if spp >= 3:
+        per_channel = pattern.reshape(-1, spp).mean(axis=0)
+        black = (float(per_channel[0]), float(per_channel[1]), float(per_channel[2]), float(per_channel[1]))
+        residual = None
+        if not (rows == cols == 1) or dv is not None or dh is not None:
+            y = (np.arange(h) + oy) % rows
+            x = (np.arange(w) + ox) % cols
+            full = pattern[y][:, x] - per_channel          # (h, w, spp)
+            if dv is not None:
+                full = full + dv[:, None, None]
+            if dh is not None:
+                full = full + dh[None, :, None]
+            residual = full.astype(np.float32)
+        return black, residual
+    if exact_2x2:
+        black = tuple(float(pattern[(oy + r) % rows, (ox + c) % cols, 0]) for r in (0, 1) for c in (0, 1))
+        return black, None
+    y = (np.arange(h) + oy) % rows
+    x = (np.arange(w) + ox) % cols
+    full = pattern[y][:, x, 0].astype(np.float64)
+    if dv is not None:
+        full = full + dv[:, None]
+    if dh is not None:
+        full = full + dh[None, :]
+    black = tuple(float(full[r::2, c::2].mean()) for r in (0, 1) for c in (0, 1))
+    phase = np.empty((2, 2))
+    phase.flat[:] = black
+    residual = (full - np.tile(phase, (-(-h // 2), -(-w // 2)))[:h, :w]).astype(np.float32)
+    return black, residual
+
+
+def _dng_exif(tags: DngTags) -> Exif:
+    ex = tags.exif
+
+    def text(key: str) -> str | None:
+        return _clean(ex.get(key))
+
+    iso = _first(ex.get("ISOSpeedRatings")) or _first(ex.get("PhotographicSensitivity")) \
+        or _first(ex.get("RecommendedExposureIndex"))
+    return Exif(
+        make=tags.make, model=tags.model, lens_make=text("LensMake"), lens_model=text("LensModel"),
+        exposure_time=_positive(ex.get("ExposureTime")), f_number=_positive(ex.get("FNumber")),
+        iso=_positive(iso), focal_length=_positive(ex.get("FocalLength")),
+        datetime_original=text("DateTimeOriginal"), artist=tags.artist, copyright=tags.copyright,
+        software=tags.software, serial_number=text("BodySerialNumber") or tags.camera_serial,
+    )
+
+
+def _dng_color(tags: DngTags, warnings: list[str]) -> CameraColor:
+    def square(m):
+        return m if m is not None and m.shape == (3, 3) else None
+
+    cm = tuple(square(m) for m in tags.color_matrix)
+    if cm[0] is None:
+        if cm[1] is not None:
+            cm = (cm[1], None)
+        else:
+            if any(m is not None for m in tags.color_matrix):
+                warnings.append("the DNG's colour matrix is not 3x3: no colour matrix used")
+            else:
+                warnings.append("the DNG has no colour matrix")
+            return CameraColor(source="none")
+    swapped = tags.color_matrix[0] is None or square(tags.color_matrix[0]) is None
+    illuminant = (tags.calibration_illuminant[1], None) if swapped else tags.calibration_illuminant
+    fm = tuple(square(m) for m in tags.forward_matrix)
+    cc = tuple(square(m) for m in tags.camera_calibration)
+    if swapped:
+        fm, cc = (fm[1], None), (cc[1], None)
+    ab = tags.analog_balance if tags.analog_balance is not None and tags.analog_balance.size == 3 else None
+    return CameraColor(color_matrix=cm, forward_matrix=fm, camera_calibration=cc,
+                       illuminant=(illuminant[0] if illuminant[0] is not None else 0, illuminant[1]),
+                       analog_balance=ab, source="dng")
+
+
+def _dng_neutral(tags: DngTags, color: CameraColor, layout: SensorLayout, warnings: list[str]):
+    if layout is SensorLayout.MONO:
+        return (1.0, 1.0, 1.0)
+    if tags.as_shot_neutral is not None and tags.as_shot_neutral.size == 3:
+        n = tags.as_shot_neutral / tags.as_shot_neutral[1]
+        return (float(n[0]), float(n[1]), float(n[2]))
+    if color.has_matrix:
+        from ..color.dng_model import xy_to_neutral   # the DNG colour model converts a white to camera RGB
+
+        if tags.as_shot_white_xy is not None:
+            return tuple(float(v) for v in xy_to_neutral(color, tags.as_shot_white_xy))
+        warnings.append("no as-shot white balance in the file: daylight (D65) through the colour matrix used")
+        return tuple(float(v) for v in xy_to_neutral(color, D65_XY))
+    warnings.append("no as-shot white balance in the file: (1, 1, 1) used")
+    return (1.0, 1.0, 1.0)
+
+
+def _meta_from_dng(path: Path, tags: DngTags, geometry: _Geometry) -> FrameMeta:
+    warnings = list(tags.notes)
+    layout = geometry.layout
+    if layout is SensorLayout.FALLBACK:
+        desc = f"{tags.cfa_repeat} CFA {tags.cfa_pattern}" if tags.photometric == PHOTOMETRIC_CFA \
+            else f"LinearRaw with {tags.layout.samples_per_pixel} samples"
+        warnings.append(f"fallback: LibRaw demosaiced this {desc} sensor into linear camera RGB "
+                        "(black 0, white 65535); lsquared's demosaic and highlight steps are skipped")
+    black, _ = _dng_black(tags, geometry, layout)
+    white = min(tags.white_level)
+    if len(set(tags.white_level)) > 1:
+        warnings.append(f"WhiteLevel differs per sample {tags.white_level}: the lowest is used")
+    color = _dng_color(tags, warnings) if layout is not SensorLayout.MONO else CameraColor(source="none")
+    neutral = _dng_neutral(tags, color, layout, warnings)
+    for name, ops in tags.opcodes.items():
+        if ops:
+            warnings.append(f"{name} ({', '.join(ops)}) is not applied")
+    top, left, h, w = geometry.window
+    extra = {
+        "format": f"DNG {'.'.join(map(str, tags.dng_version))}",
+        "compression": dngtags.COMPRESSION_NAMES.get(tags.layout.compression, str(tags.layout.compression)),
+        "raw_ifd": tags.raw_ifd,
+        "active_area": tags.active_area,
+        "default_crop": (tags.default_crop_origin, tags.default_crop_size),
+        "visible_size": (h, w),
+        "visible_origin": (top, left),
+        "black_per_sample": tuple(float(v) for v in tags.black_level.reshape(-1, tags.black_level.shape[2])[0]),
+        "black_repeat": tags.black_repeat,
+        "white_per_sample": tags.white_level,
+        "unique_camera_model": tags.unique_camera_model,
+        "profile_name": tags.profile_name,
+        "lens_info": tags.lens_info,
+        "opcodes": {k: list(v) for k, v in tags.opcodes.items()},
+        "tile_size": (tags.layout.tile_height, tags.layout.tile_width) if tags.layout.tiled else None,
+    }
+    if tags.as_shot_white_xy is not None:
+        extra["as_shot_white_xy"] = tags.as_shot_white_xy
+    if layout is SensorLayout.FALLBACK:
+        black, white = (0.0, 0.0, 0.0, 0.0), 65535.0
+    bits = max(tags.layout.bits_per_sample, int(white).bit_length())
+    return FrameMeta(
+        source=str(path), exif=_dng_exif(tags), layout=layout, cfa=geometry.cfa, black=black, white=float(white),
+        linearization=tags.linearization_table, as_shot_neutral=neutral, camera_color=color,
+        baseline_exposure=tags.baseline_exposure + tags.baseline_exposure_offset,
+        orientation=tags.orientation, encoding=Encoding.RAW, raw_size=(tags.layout.height, tags.layout.width),
+        bits_per_sample=bits, warnings=tuple(warnings), extra=extra,
+    )
+
+
+def _fast_path_ok(tags: DngTags, geometry: _Geometry) -> bool:
+    lay = tags.layout
+    return (lay.compression == 7 and lay.planar_config == 1 and lay.predictor == 1 and lay.sample_format == 1
+            and lay.bits_per_sample <= 16 and geometry.layout is not SensorLayout.FALLBACK
+            and lay.samples_per_pixel in (1, 3))
+
+
+def _dng_decoder_name(tags: DngTags, geometry: _Geometry) -> str:
+    if geometry.layout is SensorLayout.FALLBACK:
+        return "LibRaw (demosaiced: fallback)"
+    return "lsquared lossless JPEG (parallel tiles)" if _fast_path_ok(tags, geometry) else "LibRaw"
+
+
+def _linearization_values(tags: DngTags) -> np.ndarray | None:
+    """LinearizationTable as a 65536-entry float32 lookup (values past its end take its last entry,
+    as LibRaw and the DNG SDK do)."""
+    table = tags.linearization_table
+    if table is None or table.size == 0:
+        return None
+    values = np.empty(1 << 16, np.float32)
+    n = min(table.size, 1 << 16)
+    values[:n] = table[:n]
+    values[n:] = table[n - 1]
+    return values
+
+
+def _decode_dng_fast(path: Path, tags: DngTags, geometry: _Geometry) -> np.ndarray | None:
+    """Decode lossless-JPEG tiles ourselves; None when LibRaw should do it."""
+    lay = tags.layout
+    start = int(lay.offsets.min())
+    with open(path, "rb") as f:
+        f.seek(start)
+        buf = np.empty(lay.data_end - start, np.uint8)
+        if f.readinto(memoryview(buf)) != buf.size:
+            raise InputError("truncated: the raw data end early", path=path, hint="copy the file again")
+    try:
+        data = decode_lj92_tiles(buf, lay.offsets - start, lay.byte_counts, image_size=(lay.height, lay.width),
+                                 tile_size=(lay.tile_height, lay.tile_width), samples_per_pixel=lay.samples_per_pixel,
+                                 window=geometry.window, values=_linearization_values(tags),
+                                 cat16_extra_bits=tags.dng_version < (1, 1, 0, 0))
+    except LJ92Unsupported:
+        return None
+    except LJ92Corrupt as exc:
+        raise InputError(f"corrupt raw data: lossless JPEG {exc}", path=path, hint="copy the file again") from None
+    return data[..., 0] if lay.samples_per_pixel == 1 else data
+
+
+def _decode_dng_libraw(path: Path, tags: DngTags, geometry: _Geometry) -> np.ndarray:
+    import rawpy
+
+    top, left, h, w = geometry.window
+    with _libraw(path, tags=tags) as raw:
+        try:
+            with _captured_stderr() as said:
+                if geometry.layout is SensorLayout.FALLBACK:
+                    rgb = _libraw_demosaic(raw)
+                    # LibRaw's visible area starts at its own margins; keep the DNG default crop
+                    y0, x0 = max(top - raw.sizes.top_margin, 0), max(left - raw.sizes.left_margin, 0)
+                    return np.ascontiguousarray(rgb[y0:y0 + h, x0:x0 + w])
+                image = raw.raw_image
+                if image.ndim == 3:
+                    image = image[..., :3]
+                return image[top:top + h, left:left + w].astype(np.float32)
+        except rawpy.LibRawError as exc:
+            raise _libraw_error(path, exc, _libraw_message(said[0], path), tags) from None
+
+
+def _open_dng(path: Path, tags: DngTags) -> Frame:
+    geometry = _dng_geometry(tags)
+    meta = _meta_from_dng(path, tags, geometry)
+    data = None
+    if _fast_path_ok(tags, geometry):
+        data = _decode_dng_fast(path, tags, geometry)
+    decoder = "lsquared lossless JPEG (parallel tiles)"
+    if data is None:
+        data = _decode_dng_libraw(path, tags, geometry)
+        decoder = "LibRaw" + (" (demosaiced: fallback)" if geometry.layout is SensorLayout.FALLBACK else "")
+    if geometry.layout is SensorLayout.MONO and data.ndim == 3:
+        data = data[..., 0]
+    if geometry.layout is not SensorLayout.FALLBACK:
+        _, residual = _dng_black(tags, geometry, geometry.layout)
+        if residual is not None:
+            data -= residual.reshape(data.shape) if residual.ndim == data.ndim else residual[..., None]
+    meta = meta.replace(extra={**meta.extra, "decoder": decoder, "visible_size": data.shape[:2]})
+    return Frame(data=data, meta=meta)
+
+
+# ----------------------------------------------------------------------------- small helpers
+
+
+def _clean(value) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, bytes):
+        value = value.decode("latin-1", "replace")
+    value = str(value).strip("\x00 ").strip()
+    return value or None
+
+
+def _first(value):
+    """The first of a multi-valued EXIF field (ISOSpeedRatings may hold several)."""
+    return value[0] if isinstance(value, (tuple, list)) and value else value
+
+
+def _positive(value) -> float | None:
+    """A positive number from an EXIF value: int, float, (num, den) or a sequence of them."""
+    if value is None:
+        return None
+    if isinstance(value, (tuple, list)):
+        if len(value) == 2 and all(isinstance(v, int) for v in value):
+            num, den = value
+            value = num / den if den else 0.0
+        elif value:
+            return _positive(value[0])
+        else:
+            return None
+    try:
+        value = float(value)
+    except (TypeError, ValueError):
+        return None
+    return value if value > 0 and np.isfinite(value) else None

@@ -1,0 +1,190 @@
+"""Write small DNG files with chosen tags, for the io.raw tests (test helper, not a DNG writer).
+
+The shared camera files cover few cases (one CFA phase, no orientation, no linearization
+table, no 2x2 black pattern), so the tests build the rest here with tifffile and check what
+LibRaw and lsquared read back.  Tiles may be lossless-JPEG encoded with libjpeg-turbo
+(imagecodecs.jpeg8_encode), an encoder independent of the decoder under test.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from pathlib import Path
+
+import imagecodecs
+import numpy as np
+import tifffile
+
+CFA_CODES = {"R": 0, "G": 1, "B": 2}
+
+SRATIONAL = "2i"
+RATIONAL = "2I"
+
+
+def _rationals(values, denominator: int = 10000) -> tuple[int, ...]:
+    out: list[int] = []
+    for v in np.ravel(values):
+        f = Fraction(float(v)).limit_denominator(denominator)
+        out += [f.numerator, f.denominator]
+    return tuple(out)
+
+
+def _tag(code: int, dtype: str, values) -> tuple:
+    if dtype in (SRATIONAL, RATIONAL):
+        flat = _rationals(values)
+        return (code, dtype, len(flat) // 2, flat, True)
+    if dtype == "s":
+        return (code, "s", 0, values, True)
+    flat = tuple(int(v) for v in np.ravel(values))
+    return (code, dtype, len(flat), flat, True)
+
+
+def mosaic_of(rgb_values: tuple[int, int, int], pattern: str, shape: tuple[int, int]) -> np.ndarray:
+    """A flat-colour mosaic: each photosite gets the value of its filter colour."""
+    out = np.empty(shape, np.uint16)
+    for i, ch in enumerate(pattern):
+        out[i // 2::2, i % 2::2] = rgb_values[CFA_CODES[ch]]
+    return out
+
+
+def _ljpeg_tiles(raw: np.ndarray, tile: tuple[int, int], bits: int, predictor: int, components: int):
+    th, tw = tile
+    h, w = raw.shape[:2]
+    for y in range(0, h, th):
+        for x in range(0, w, tw):
+            block = np.zeros((th, tw) + raw.shape[2:], raw.dtype)   # edge tiles are padded (DNG 1.6 p. 22)
+            part = raw[y:y + th, x:x + tw]
+            block[:part.shape[0], :part.shape[1]] = part
+            if raw.ndim == 2 and components > 1:     # tile written as (th, tw/c) with c interleaved components
+                block = block.reshape(th, tw // components, components)
+            yield imagecodecs.jpeg8_encode(block, lossless=True, predictor=predictor, bitspersample=bits)
+
+
+def write_dng(
+    path: Path,
+    raw: np.ndarray,
+    *,
+    photometric: str = "cfa",
+    cfa: str = "RGGB",
+    bits: int = 14,
+    compression: str = "none",
+    tile: tuple[int, int] | None = None,
+    predictor: int = 1,
+    ljpeg_components: int = 1,
+    raw_in_subifd: bool = True,
+    active_area: tuple[int, int, int, int] | None = None,
+    default_crop: tuple[tuple[float, float], tuple[float, float]] | None = None,
+    black=(256,),
+    black_repeat: tuple[int, int] = (1, 1),
+    black_delta_h=None,
+    black_delta_v=None,
+    white=(16383,),
+    linearization=None,
+    color_matrix1=((0.9, -0.34, -0.05), (-0.4, 1.18, 0.23), (-0.06, 0.15, 0.62)),
+    color_matrix2=None,
+    forward_matrix1=None,
+    forward_matrix2=None,
+    camera_calibration1=None,
+    camera_calibration2=None,
+    illuminant1: int | None = 21,
+    illuminant2: int | None = None,
+    analog_balance=None,
+    as_shot_neutral=(0.5, 1.0, 0.7),
+    as_shot_white_xy=None,
+    baseline_exposure: float | None = 0.25,
+    baseline_exposure_offset: float | None = None,
+    orientation: int = 1,
+    make: str = "Testmaker",
+    model: str = "Tester 1",
+    exif: dict | None = None,
+    dng_version: tuple[int, int, int, int] = (1, 4, 0, 0),
+    byteorder: str = "<",
+) -> Path:
+    """Write ``raw`` (uint16 (H, W) mosaic, or (H, W, 3) / (H, W) LinearRaw) as a DNG at ``path``."""
+    raw = np.ascontiguousarray(raw, dtype=np.uint16)
+    h, w = raw.shape[:2]
+    spp = 1 if raw.ndim == 2 else raw.shape[2]
+
+    ifd0 = [
+        _tag(50706, "B", dng_version),
+        _tag(50707, "B", (1, 1, 0, 0)),
+        (271, "s", 0, make, True),
+        (272, "s", 0, model, True),
+        (50708, "s", 0, f"{make} {model}", True),
+        _tag(274, "H", (orientation,)),
+    ]
+    profile = [
+        _tag(code, dtype, value if np.ndim(value) else (value,))
+        for code, dtype, value in (
+            (50721, SRATIONAL, color_matrix1), (50722, SRATIONAL, color_matrix2),
+            (50723, SRATIONAL, camera_calibration1), (50724, SRATIONAL, camera_calibration2),
+            (50727, RATIONAL, analog_balance), (50728, RATIONAL, as_shot_neutral),
+            (50729, RATIONAL, as_shot_white_xy), (50730, SRATIONAL, baseline_exposure),
+            (51109, SRATIONAL, baseline_exposure_offset), (50778, "H", illuminant1), (50779, "H", illuminant2),
+            (50964, SRATIONAL, forward_matrix1), (50965, SRATIONAL, forward_matrix2),
+        )
+        if value is not None
+    ]
+    ifd0 += profile
+
+    rawtags = []
+    if photometric == "cfa":
+        rawtags += [
+            _tag(33421, "H", (2, 2)),
+            _tag(33422, "B", [CFA_CODES[c] for c in cfa]),
+            _tag(50710, "B", (0, 1, 2)),
+            _tag(50711, "H", (1,)),
+        ]
+    if active_area is not None:
+        rawtags.append(_tag(50829, "I", active_area))
+    if default_crop is not None:
+        (cx, cy), (cw, ch) = default_crop
+        rawtags.append(_tag(50719, RATIONAL, (cx, cy)))
+        rawtags.append(_tag(50720, RATIONAL, (cw, ch)))
+    rawtags.append(_tag(50713, "H", black_repeat))
+    rawtags.append(_tag(50714, RATIONAL, black))
+    if black_delta_h is not None:
+        rawtags.append(_tag(50715, SRATIONAL, black_delta_h))
+    if black_delta_v is not None:
+        rawtags.append(_tag(50716, SRATIONAL, black_delta_v))
+    rawtags.append(_tag(50717, "I", white))
+    if linearization is not None:
+        rawtags.append(_tag(50712, "H", linearization))
+
+    photometric_code = 32803 if photometric == "cfa" else 34892
+    write_kw: dict = dict(photometric=photometric_code, planarconfig="contig", bitspersample=bits,
+                          subfiletype=0, metadata=None, software=False)
+    if compression == "ljpeg":
+        tile = tile or (h, w)
+        data = _ljpeg_tiles(raw, tile, bits, predictor, ljpeg_components)
+        write_kw.update(shape=raw.shape, dtype=np.uint16, compression=7, tile=tile)
+    else:
+        data = raw
+        if tile is not None:
+            write_kw.update(tile=tile)
+        if bits != 16:
+            write_kw["bitspersample"] = 16   # tifffile writes whole samples; LibRaw reads the tag
+    path = Path(path)
+    with tifffile.TiffWriter(path, byteorder=byteorder) as tw:
+        exif_tags = []
+        if exif:
+            # tifffile writes an EXIF IFD only through 'extratags' of known codes; keep to IFD0 copies
+            exif_tags = _exif_as_ifd0(exif)
+        if raw_in_subifd:
+            tw.write(np.zeros((8, 8, 3), np.uint8), photometric="rgb", subfiletype=1, subifds=1,
+                     extratags=ifd0 + exif_tags, metadata=None, software=False)
+            tw.write(data, extratags=rawtags, **write_kw)
+        else:
+            tw.write(data, extratags=ifd0 + exif_tags + rawtags, **write_kw)
+    return path
+
+
+def _exif_as_ifd0(exif: dict) -> list:
+    """EXIF fields as TIFF/EP tags in IFD0 (TIFF/EP allows them there; DNG inherits TIFF/EP)."""
+    codes = {"ExposureTime": (33434, RATIONAL), "FNumber": (33437, RATIONAL), "ISOSpeedRatings": (34855, "H"),
+             "FocalLength": (37386, RATIONAL), "DateTimeOriginal": (36867, "s")}
+    out = []
+    for name, value in exif.items():
+        code, dtype = codes[name]
+        out.append(_tag(code, dtype, value if dtype == "s" else (value,)))
+    return out
