@@ -17,7 +17,8 @@ Compression: ``"none"`` writes uncompressed strips; ``"ljpeg"`` writes lossless-
 (Compression 7, SOF3, predictor 1).  With ``ljpeg_components=2`` a tile row of W samples is
 encoded as W/2 pixels of two interleaved components, as camera DNGs do (it halves the
 predictor's reach across the CFA's alternating colours); LibRaw accepts both 1 and 2.
-Three-sample LinearRaw data is always stored uncompressed.
+Three-sample LinearRaw data is always stored uncompressed, and tiles are never wider than the
+image (LibRaw misreads those).
 """
 
 from __future__ import annotations
@@ -233,10 +234,23 @@ def write_dng(path: str | os.PathLike, data: np.ndarray, *,
     compression = compression.lower()
     if compression not in ("none", "ljpeg"):
         raise ParameterError(f"compression must be 'none' or 'ljpeg', got {compression!r}")
-    if layout == "rgb":
+    if layout == "rgb" or data.shape[1] < 16:
         compression = "none"
+    # LibRaw wraps a tile's rows at the image width, so a tile wider than the image would be
+    # misread (lossless_dng_load_raw); keep tiles no wider than the image.
+    tile = min(tile, data.shape[1] // 16 * 16)
     if compression == "ljpeg" and (tile % 16 or ljpeg_components not in (1, 2)):
         raise ParameterError("tile must be a multiple of 16 and ljpeg_components 1 or 2")
+    h, w = data.shape[:2]
+    if active_area is not None:
+        top, left, bottom, right = (int(v) for v in active_area)
+        if not (0 <= top < bottom <= h and 0 <= left < right <= w):
+            raise ParameterError(f"active_area {tuple(active_area)} is not inside the {w}x{h} image")
+        h, w = bottom - top, right - left
+    if default_crop is not None:
+        x, y, cw, ch = (int(v) for v in default_crop)
+        if not (0 <= x and 0 <= y and cw > 0 and ch > 0 and x + cw <= w and y + ch <= h):
+            raise ParameterError(f"default_crop {tuple(default_crop)} is not inside the {w}x{h} active area")
     if path.exists() and not overwrite:
         raise OutputError("exists; pass overwrite=True to replace it", path=path)
     if not path.parent.is_dir():

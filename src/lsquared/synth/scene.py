@@ -30,6 +30,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
+from numba import njit, prange
 
 from ..errors import ParameterError
 from . import spectra
@@ -38,7 +39,7 @@ from . import spectra
 _GAP, _BORDER = 0.18, 0.42
 _CHART_W, _CHART_H = 6 + 5 * _GAP + 2 * _BORDER, 4 + 3 * _GAP + 2 * _BORDER
 WEDGE_STOPS = 12
-SUPERSAMPLE = 8          # sub-samples per pixel side for the anti-aliased detail
+SUPERSAMPLE = 16         # sub-samples per pixel side where a detail edge crosses a pixel
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -129,18 +130,55 @@ class _Canvas:
         self.gain[y0:y1, x0:x1] = np.broadcast_to(g, (y1 - y0, x1 - x0))
 
 
-def _coverage(box, inside) -> np.ndarray:
-    """Fraction of each pixel of ``box`` where ``inside(x, y)`` holds, by SUPERSAMPLE^2
-    sub-samples per pixel (x, y in pixel units relative to the box's top-left corner)."""
-    x0, y0, x1, y1 = box
-    h, w = y1 - y0, x1 - x0
-    offsets = (np.arange(SUPERSAMPLE) + 0.5) / SUPERSAMPLE
-    acc = np.zeros((h, w), np.float32)
-    xs = (np.arange(w)[None, :, None] + offsets[None, None, :]).astype(np.float32)
-    for oy in offsets:       # one sub-row at a time keeps memory at h*w*SUPERSAMPLE
-        ys = np.float32(oy) + np.arange(h, dtype=np.float32)[:, None, None]
-        acc += inside(xs, ys).mean(axis=2, dtype=np.float32)
-    return acc / SUPERSAMPLE
+@njit(cache=True)
+def _star_inside(px, py, cx, cy, radius, spokes):
+    dx, dy = px - cx, py - cy
+    if dx * dx + dy * dy > radius * radius:
+        return False
+    if spokes == 0:
+        return True
+    sector = int(np.floor((np.arctan2(dy, dx) + np.pi) * (spokes / np.pi)))
+    return sector % 2 == 0
+
+
+@njit(parallel=True, cache=True)
+def _star_coverage(h, w, cx, cy, radius, spokes, ss):
+    """Area fraction of each pixel inside a disc (``spokes`` = 0) or inside the white sectors
+    of a Siemens star.  A pixel whose four corners agree is uniform (a straight sector edge
+    crossing a pixel always separates two corners); pixels near the centre, where sectors are
+    narrower than a pixel, and on the rim are integrated on an ss x ss grid."""
+    out = np.empty((h, w), np.float32)
+    near_centre = max(2.0, spokes * 1.0)
+    for y in prange(h):
+        for x in range(w):
+            first = _star_inside(float(x), float(y), cx, cy, radius, spokes)
+            uniform = True
+            for corner in range(1, 4):
+                if _star_inside(x + float(corner & 1), y + float(corner >> 1), cx, cy, radius, spokes) != first:
+                    uniform = False
+            r = np.hypot(x + 0.5 - cx, y + 0.5 - cy)
+            if r < near_centre or abs(r - radius) < 1.5:
+                uniform = False
+            if uniform:
+                out[y, x] = 1.0 if first else 0.0
+                continue
+            n = 0
+            for j in range(ss):
+                for i in range(ss):
+                    if _star_inside(x + (i + 0.5) / ss, y + (j + 0.5) / ss, cx, cy, radius, spokes):
+                        n += 1
+            out[y, x] = n / (ss * ss)
+    return out
+
+
+def _bar_coverage(n: int, period: float) -> np.ndarray:
+    """Exact area fraction of each of n pixels covered by the white half of a square wave
+    (white on [0, period/2) of every period), by integrating its indicator analytically."""
+    def white_below(t):        # measure of white in [0, t)
+        k = np.floor(t / period)
+        return k * period / 2 + np.minimum(t - k * period, period / 2)
+    edges = np.arange(n + 1, dtype=np.float64)
+    return np.diff(white_below(edges)).astype(np.float32)
 
 
 def _siemens_star(canvas: _Canvas, box, black: int, white: int, spokes: int = 36) -> None:
@@ -148,14 +186,8 @@ def _siemens_star(canvas: _Canvas, box, black: int, white: int, spokes: int = 36
     black/white mixture weighted by the white area it covers."""
     x0, y0, x1, y1 = box
     cx, cy = (x1 - x0) / 2.0, (y1 - y0) / 2.0
-    radius = min(cx, cy) * 0.96
-
-    def inside(x, y):
-        dx, dy = x - cx, y - cy
-        sector = np.floor((np.arctan2(dy, dx) + np.pi) * (spokes / np.pi)).astype(np.int32)
-        return (dx * dx + dy * dy <= radius * radius) & (sector % 2 == 0)
-
-    canvas.blend(box, black, white, _coverage(box, inside))
+    cov = _star_coverage(y1 - y0, x1 - x0, cx, cy, min(cx, cy) * 0.96, spokes, SUPERSAMPLE)
+    canvas.blend(box, black, white, cov)
 
 
 def _bars(canvas: _Canvas, box, black: int, white: int) -> list[Region]:
@@ -170,12 +202,11 @@ def _bars(canvas: _Canvas, box, black: int, white: int) -> list[Region]:
             b = (x0 + i * w + 2, y0 + j * h + 2, x0 + (i + 1) * w - 2, y0 + (j + 1) * h - 2)
             if b[2] <= b[0] or b[3] <= b[1]:
                 continue
-
-            def inside(x, y, p=p, vertical=vertical):
-                t = x if vertical else y
-                return np.broadcast_to((t % p) < p / 2, np.broadcast_shapes(x.shape, y.shape))
-
-            canvas.blend(b, black, white, _coverage(b, inside))
+            if vertical:
+                cov = _bar_coverage(b[2] - b[0], p)[None, :]
+            else:
+                cov = _bar_coverage(b[3] - b[1], p)[:, None]
+            canvas.blend(b, black, white, cov)
             regions.append(Region(name=f"bars {p:g}px {'v' if vertical else 'h'}", kind="bars", box=b))
     return regions
 
@@ -183,8 +214,7 @@ def _bars(canvas: _Canvas, box, black: int, white: int) -> list[Region]:
 def _lamp(canvas: _Canvas, box, lamp: int, dark: int) -> Region:
     x0, y0, x1, y1 = box
     cx, cy = (x1 - x0) / 2.0, (y1 - y0) / 2.0
-    r = min(cx, cy) * 0.6
-    cov = _coverage(box, lambda x, y: (x - cx) ** 2 + (y - cy) ** 2 <= r * r)
+    cov = _star_coverage(y1 - y0, x1 - x0, cx, cy, min(cx, cy) * 0.6, 0, SUPERSAMPLE)
     canvas.blend(box, dark, lamp, cov)
     return Region(name="lamp", kind="lamp", box=box, material=lamp)
 

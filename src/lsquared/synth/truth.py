@@ -89,9 +89,10 @@ def chart_truth(scene: Scene, *, orientation: int = 1, crop=None, margin: float 
 
     scene: as composed (display orientation, before cropping); orientation: the EXIF code the
     raw file carries; crop: the DNG DefaultCrop (x, y, width, height) in sensor pixels or None.
+    Boxes are clipped to the crop; a patch the crop removes entirely is left out.
     """
     sensor_hw = display_shape(scene.shape, orientation)      # the scene is in display orientation
-    cx0, cy0, _, _ = display_crop_box(sensor_hw, orientation, crop)
+    cx0, cy0, cx1, cy1 = display_crop_box(sensor_hw, orientation, crop)
     d65 = spectra.illuminant_spd("D65")
     e = scene.illuminant_spd
     to_d65 = adaptation_matrix(spectra.spectrum_to_XYZ(np.ones(81), e), D65_WHITE_XYZ, "bradford")
@@ -103,6 +104,9 @@ def chart_truth(scene: Scene, *, orientation: int = 1, crop=None, margin: float 
         refl = scene.materials[r.material].reflectance
         xyz = spectra.spectrum_to_XYZ(refl, d65)
         x0, y0, x1, y1 = _shrink(r.box, margin)
+        x0, y0, x1, y1 = max(x0, cx0), max(y0, cy0), min(x1, cx1), min(y1, cy1)
+        if x1 - x0 < 2 or y1 - y0 < 2:
+            continue                      # cropped away
         out.append(PatchTruth(
             name=r.name, kind=r.kind, box=(x0 - cx0, y0 - cy0, x1 - cx0, y1 - cy0),
             sensor_box=box_display_to_sensor((x0, y0, x1, y1), sensor_hw, orientation),
@@ -125,6 +129,7 @@ class ChartScore:
     names: tuple[str, ...]
     delta_e: np.ndarray          # CIEDE2000 per ColorChecker patch
     lab: np.ndarray              # measured Lab per patch (after exposure normalization)
+    truth_lab: np.ndarray        # reference Lab per patch
     exposure_scale: float        # factor applied to the measured XYZ
 
     @property
@@ -135,10 +140,18 @@ class ChartScore:
     def max(self) -> float:
         return float(self.delta_e.max())
 
+    def _neutral(self) -> list[int]:
+        return [i for i, n in enumerate(self.names) if n in spectra.COLORCHECKER_NAMES[18:]]
+
     def neutral_ab(self) -> np.ndarray:
-        """(n, 2) a*, b* of the six neutral patches."""
-        idx = [i for i, n in enumerate(self.names) if n in spectra.COLORCHECKER_NAMES[18:]]
-        return self.lab[idx, 1:]
+        """(n, 2) measured a*, b* of the neutral patches (white 9.5 ... black 2)."""
+        return self.lab[self._neutral(), 1:]
+
+    def neutral_ab_error(self) -> np.ndarray:
+        """(n, 2) measured minus true a*, b* of the neutral patches: "as grey as the true chart"
+        (the real chart's neutrals are not exactly neutral, e.g. white 9.5 has b* = +2.6)."""
+        i = self._neutral()
+        return self.lab[i, 1:] - self.truth_lab[i, 1:]
 
 
 def picture_to_xyz(picture: np.ndarray, space: str = "srgb", encoded: bool = True) -> np.ndarray:
@@ -168,9 +181,9 @@ def evaluate_chart(picture: np.ndarray, patches: tuple[PatchTruth, ...], *, spac
     truth = np.array([p.xyz_adapted if adapted else p.xyz for p in chart])
     g = [p.name for p in chart].index(grey)
     scale = float(truth[g, 1] / measured[g, 1])
-    lab = xyz_to_lab(measured * scale)
-    return ChartScore(names=tuple(p.name for p in chart), delta_e=delta_e_2000(lab, xyz_to_lab(truth)),
-                      lab=lab, exposure_scale=scale)
+    lab, truth_lab = xyz_to_lab(measured * scale), xyz_to_lab(truth)
+    return ChartScore(names=tuple(p.name for p in chart), delta_e=delta_e_2000(lab, truth_lab),
+                      lab=lab, truth_lab=truth_lab, exposure_scale=scale)
 
 
 def material_xyz_table(scene: Scene) -> np.ndarray:
