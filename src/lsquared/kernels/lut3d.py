@@ -1,4 +1,4 @@
-"""Tetrahedral interpolation in a 3D LUT.
+"""Tetrahedral interpolation in a 3D LUT: float images, 8/10/12/16-bit integer images.
 
 Kasson, Nin, Plouffe & Hafner, "Performing color space conversions with three-dimensional
 linear interpolation", J. Electronic Imaging 4(3), 1995: the unit cube is cut along its
@@ -6,9 +6,23 @@ neutral diagonal into six tetrahedra; the tetrahedron holding the point is chose
 order of its fractional coordinates, and the result is a weighted sum of four corners.
 This is the same scheme as ffmpeg's lut3d ``interp=tetrahedral`` and Resolve.
 
+With the fractions sorted f_max >= f_mid >= f_min, the four corners are the cell origin,
+the origin stepped along the f_max axis, that corner stepped along the f_mid axis, and the
+far corner; the weights are (1 - f_max, f_max - f_mid, f_mid - f_min, f_min).  The kernels
+below pick the two middle corners with selects instead of a six-way branch, which keeps the
+branch predictor out of the hot loop (noisy pixels order their fractions at random).
+
 LUT convention throughout lsquared: ``table`` is float32 (N, N, N, 3) indexed
 ``table[r, g, b]`` over the domain [0, 1] per axis (blue fastest in memory; .cube files are
-red fastest and io.lutfile transposes).
+red fastest and io.lutfile transposes).  Results are clipped to [0, 1] (to the code range)
+after interpolation, so that tables may hold node values beyond it.
+
+Integer images: every input code maps to a fixed cell offset and fraction, so those are two
+small per-code tables (``code_tables``), and the table is packed once into (N^3, 4) float32
+rows, pre-scaled to the output code range with +0.5 so that truncation rounds (``pack_table``).
+For 8-bit input a dense 2^24-entry table of finished output codes (``dense_table_u8``, 64 MB,
+built by this same kernel, so bit-identical) turns a frame into one lookup per pixel; it pays
+for itself from the second 4K frame of a video.
 """
 
 from __future__ import annotations
@@ -17,14 +31,28 @@ import numpy as np
 from numba import njit, prange
 
 
+@njit(cache=True, inline="always")
+def _corners(fr, fg, fb, sr, sg, sb):
+    """Weights and the two middle corner offsets of the tetrahedron holding (fr, fg, fb).
+
+    Ties are broken in the order r, g, b; tetrahedral interpolation is continuous across the
+    faces, so any consistent tie-break gives the same value."""
+    a_rg = fr >= fg
+    a_rb = fr >= fb
+    a_gb = fg >= fb
+    fmax = max(fr, max(fg, fb))
+    fmin = min(fr, min(fg, fb))
+    fmid = fr + fg + fb - fmax - fmin
+    o1 = sr if (a_rg and a_rb) else (sg if a_gb else sb)         # axis of the largest fraction
+    omin = sb if (a_rb and a_gb) else (sg if a_rg else sr)       # axis of the smallest fraction
+    o2 = sr + sg + sb - omin                                     # step along max and mid axes
+    return 1 - fmax, fmax - fmid, fmid - fmin, fmin, o1, o2
+
+
 @njit(cache=True, inline="always", fastmath=False)
 def tetrahedral(table, r, g, b):
-    """Sample ``table`` at (r, g, b) in [0, 1] (clamped); returns three floats.
-
-    The tetrahedron and its four weights are found once, then the three channels blend the
-    same four corners (c000, two edge corners a and b, c111)."""
-    n = table.shape[0]
-    n1 = n - 1
+    """Sample ``table`` (N, N, N, 3) at (r, g, b) in [0, 1] (clamped); returns three floats."""
+    n1 = table.shape[0] - 1
     x = min(max(r, 0.0), 1.0) * n1
     y = min(max(g, 0.0), 1.0) * n1
     z = min(max(b, 0.0), 1.0) * n1
@@ -34,53 +62,178 @@ def tetrahedral(table, r, g, b):
     fr = x - i
     fg = y - j
     fb = z - k
-    if fr > fg:
-        if fg > fb:        # r > g > b
-            ai, aj, ak, bi, bj, bk = 1, 0, 0, 1, 1, 0
-            w0, w1, w2, w3 = 1 - fr, fr - fg, fg - fb, fb
-        elif fr > fb:      # r > b >= g
-            ai, aj, ak, bi, bj, bk = 1, 0, 0, 1, 0, 1
-            w0, w1, w2, w3 = 1 - fr, fr - fb, fb - fg, fg
-        else:              # b >= r > g
-            ai, aj, ak, bi, bj, bk = 0, 0, 1, 1, 0, 1
-            w0, w1, w2, w3 = 1 - fb, fb - fr, fr - fg, fg
-    else:
-        if fb > fg:        # b > g >= r
-            ai, aj, ak, bi, bj, bk = 0, 0, 1, 0, 1, 1
-            w0, w1, w2, w3 = 1 - fb, fb - fg, fg - fr, fr
-        elif fb > fr:      # g >= b > r
-            ai, aj, ak, bi, bj, bk = 0, 1, 0, 0, 1, 1
-            w0, w1, w2, w3 = 1 - fg, fg - fb, fb - fr, fr
-        else:              # g >= r >= b
-            ai, aj, ak, bi, bj, bk = 0, 1, 0, 1, 1, 0
-            w0, w1, w2, w3 = 1 - fg, fg - fr, fr - fb, fb
-    o0 = (w0 * table[i, j, k, 0] + w1 * table[i + ai, j + aj, k + ak, 0]
-          + w2 * table[i + bi, j + bj, k + bk, 0] + w3 * table[i + 1, j + 1, k + 1, 0])
-    o1 = (w0 * table[i, j, k, 1] + w1 * table[i + ai, j + aj, k + ak, 1]
-          + w2 * table[i + bi, j + bj, k + bk, 1] + w3 * table[i + 1, j + 1, k + 1, 1])
-    o2 = (w0 * table[i, j, k, 2] + w1 * table[i + ai, j + aj, k + ak, 2]
-          + w2 * table[i + bi, j + bj, k + bk, 2] + w3 * table[i + 1, j + 1, k + 1, 2])
-    return o0, o1, o2
+    # axis of the largest fraction (first step) and of the smallest (not in the second step)
+    a_rg = fr >= fg
+    a_rb = fr >= fb
+    a_gb = fg >= fb
+    mr = 1 if (a_rg and a_rb) else 0
+    mg = 1 if (mr == 0 and a_gb) else 0
+    mb = 1 - mr - mg
+    nb = 1 if (a_rb and a_gb) else 0
+    ng = 1 if (nb == 0 and a_rg) else 0
+    nr = 1 - nb - ng
+    fmax = max(fr, max(fg, fb))
+    fmin = min(fr, min(fg, fb))
+    fmid = fr + fg + fb - fmax - fmin
+    w0 = 1 - fmax
+    w1 = fmax - fmid
+    w2 = fmid - fmin
+    i1, j1, k1 = i + mr, j + mg, k + mb
+    i2, j2, k2 = i + 1 - nr, j + 1 - ng, k + 1 - nb
+    out0 = w0 * table[i, j, k, 0] + w1 * table[i1, j1, k1, 0] + w2 * table[i2, j2, k2, 0] \
+        + fmin * table[i + 1, j + 1, k + 1, 0]
+    out1 = w0 * table[i, j, k, 1] + w1 * table[i1, j1, k1, 1] + w2 * table[i2, j2, k2, 1] \
+        + fmin * table[i + 1, j + 1, k + 1, 1]
+    out2 = w0 * table[i, j, k, 2] + w1 * table[i1, j1, k1, 2] + w2 * table[i2, j2, k2, 2] \
+        + fmin * table[i + 1, j + 1, k + 1, 2]
+    return out0, out1, out2
 
 
 @njit(parallel=True, cache=True)
-def apply_lut3d_float(image, table, out):
-    """out[y, x] = LUT(image[y, x]) for float (H, W, 3) image; ``out`` float32 (H, W, 3)."""
+def apply_lut3d_float(image, flat, n, out):
+    """out[y, x] = LUT(image[y, x]) for a float (H, W, 3) image; ``out`` float32 (H, W, 3).
+
+    ``flat`` is the packed (N^3, 4) float32 form of the table (``pack_table``)."""
+    h = image.shape[0]
+    w = image.shape[1]
+    n1 = np.float32(n - 1)
+    zero = np.float32(0.0)
+    one = np.float32(1.0)
+    for y in prange(h):
+        for x in range(w):
+            xr = min(max(np.float32(image[y, x, 0]), zero), one) * n1
+            xg = min(max(np.float32(image[y, x, 1]), zero), one) * n1
+            xb = min(max(np.float32(image[y, x, 2]), zero), one) * n1
+            i = min(int(xr), n - 2)
+            j = min(int(xg), n - 2)
+            k = min(int(xb), n - 2)
+            w0, w1, w2, w3, o1, o2 = _corners(xr - i, xg - j, xb - k, n * n, n, 1)
+            p0 = (i * n + j) * n + k
+            p3 = p0 + n * n + n + 1
+            for c in range(3):
+                v = w0 * flat[p0, c] + w1 * flat[p0 + o1, c] + w2 * flat[p0 + o2, c] + w3 * flat[p3, c]
+                out[y, x, c] = min(max(v, zero), one)
+    return out
+
+
+@njit(parallel=True, cache=True)
+def apply_lut3d_codes(image, packed, n, ir, ig, ib, frac, top, out):
+    """Integer image (H, W, 3) -> integer ``out`` through a packed, pre-scaled table.
+
+    ``ir/ig/ib`` hold each input code's cell offset in rows of ``packed`` along r, g, b, and
+    ``frac`` its fraction within the cell (``code_tables``); ``packed`` (N^3, 4) holds
+    output codes + 0.5 so that truncation rounds to nearest; results clip to [0, top]
+    (the largest output code)."""
+    h = image.shape[0]
+    w = image.shape[1]
+    top = np.float32(top)
+    zero = np.float32(0.0)
+    sr = n * n
+    o3 = n * n + n + 1
+    for y in prange(h):
+        for x in range(w):
+            cr = image[y, x, 0]
+            cg = image[y, x, 1]
+            cb = image[y, x, 2]
+            w0, w1, w2, w3, o1, o2 = _corners(frac[cr], frac[cg], frac[cb], sr, n, 1)
+            p0 = ir[cr] + ig[cg] + ib[cb]
+            p1 = p0 + o1
+            p2 = p0 + o2
+            p3 = p0 + o3
+            v0 = w0 * packed[p0, 0] + w1 * packed[p1, 0] + w2 * packed[p2, 0] + w3 * packed[p3, 0]
+            v1 = w0 * packed[p0, 1] + w1 * packed[p1, 1] + w2 * packed[p2, 1] + w3 * packed[p3, 1]
+            v2 = w0 * packed[p0, 2] + w1 * packed[p1, 2] + w2 * packed[p2, 2] + w3 * packed[p3, 2]
+            out[y, x, 0] = min(max(v0, zero), top)
+            out[y, x, 1] = min(max(v1, zero), top)
+            out[y, x, 2] = min(max(v2, zero), top)
+    return out
+
+
+@njit(parallel=True, cache=True)
+def apply_dense_u8(image, dense, out):
+    """uint8 (H, W, 3) -> uint8 (H, W, 3) through a dense (2^24, 4) uint8 table of results."""
     h = image.shape[0]
     w = image.shape[1]
     for y in prange(h):
         for x in range(w):
-            r, g, b = tetrahedral(table, image[y, x, 0], image[y, x, 1], image[y, x, 2])
-            out[y, x, 0] = r
-            out[y, x, 1] = g
-            out[y, x, 2] = b
+            key = (np.int32(image[y, x, 0]) << 16) | (np.int32(image[y, x, 1]) << 8) \
+                | np.int32(image[y, x, 2])
+            out[y, x, 0] = dense[key, 0]
+            out[y, x, 1] = dense[key, 1]
+            out[y, x, 2] = dense[key, 2]
     return out
 
 
-def apply_lut3d(image: np.ndarray, table: np.ndarray) -> np.ndarray:
+def pack_table(table: np.ndarray, scale: float = 1.0, bias: float = 0.0) -> np.ndarray:
+    """(N, N, N, 3) -> contiguous (N^3, 4) float32 rows of ``table * scale + bias``.
+
+    The kernels clip after interpolating, so node values beyond [0, 1] (a hard-clipping look
+    extends its nodes there) interpolate exactly up to the clip."""
+    n = table.shape[0]
+    if table.shape != (n, n, n, 3) or n < 2:
+        raise ValueError(f"expected a (N, N, N, 3) table with N >= 2, got {table.shape}")
+    packed = np.zeros((n * n * n, 4), dtype=np.float32)
+    packed[:, :3] = np.asarray(table, dtype=np.float64).reshape(-1, 3) * scale + bias
+    return packed
+
+
+def code_tables(n: int, levels: int, capacity: int):
+    """Per input code (0..capacity-1): row offsets along r, g, b, and the cell fraction.
+
+    ``levels`` is the code range of the data (256 for 8 bit, 1024 for 10 bit); ``capacity``
+    the range of the array's dtype, so that any stored value, even one above the nominal
+    range (a 10-bit frame in uint16), indexes safely (it clamps to the top)."""
+    codes = np.minimum(np.arange(capacity, dtype=np.float64), levels - 1) / (levels - 1) * (n - 1)
+    cell = np.minimum(codes.astype(np.int64), n - 2)
+    frac = (codes - cell).astype(np.float32)
+    ir = (cell * n * n).astype(np.int32)
+    ig = (cell * n).astype(np.int32)
+    ib = cell.astype(np.int32)
+    return ir, ig, ib, frac
+
+
+def apply_lut3d(image: np.ndarray, table: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
     """Apply a 3D LUT (float32 (N, N, N, 3), [r, g, b] indexed) to a float image in [0, 1]."""
     if image.ndim != 3 or image.shape[2] != 3:
         raise ValueError(f"expected an (H, W, 3) image, got shape {image.shape}")
-    out = np.empty(image.shape, dtype=np.float32)
-    return apply_lut3d_float(np.ascontiguousarray(image, dtype=np.float32),
-                             np.ascontiguousarray(table, dtype=np.float32), out)
+    if out is None:
+        out = np.empty(image.shape, dtype=np.float32)
+    if image.dtype not in (np.float32, np.float64):
+        image = image.astype(np.float32)
+    return apply_lut3d_float(np.ascontiguousarray(image), pack_table(table), table.shape[0], out)
+
+
+def apply_lut3d_int(image: np.ndarray, table: np.ndarray, in_bits: int | None = None,
+                    out_bits: int | None = None, out: np.ndarray | None = None) -> np.ndarray:
+    """Apply a 3D LUT to a uint8/uint16 image holding ``in_bits`` codes; ``out_bits`` output.
+
+    Defaults: the dtype's full width in, the same bit depth out (uint8 for <= 8 bits)."""
+    if image.ndim != 3 or image.shape[2] != 3 or image.dtype not in (np.uint8, np.uint16):
+        raise ValueError(f"expected a uint8/uint16 (H, W, 3) image, got {image.dtype} {image.shape}")
+    capacity = 256 if image.dtype == np.uint8 else 65536
+    in_bits = in_bits or (8 if image.dtype == np.uint8 else 16)
+    out_bits = out_bits or in_bits
+    if not (1 <= in_bits <= 16 and 1 <= out_bits <= 16) or (1 << in_bits) > capacity:
+        raise ValueError(f"bit depths {in_bits} -> {out_bits} do not fit {image.dtype}")
+    out_dtype = np.uint8 if out_bits <= 8 else np.uint16
+    if out is None:
+        out = np.empty(image.shape, dtype=out_dtype)
+    n = table.shape[0]
+    packed = pack_table(table, scale=float((1 << out_bits) - 1), bias=0.5)
+    ir, ig, ib, frac = code_tables(n, 1 << in_bits, capacity)
+    return apply_lut3d_codes(np.ascontiguousarray(image), packed, n, ir, ig, ib, frac,
+                             (1 << out_bits) - 1, out)
+
+
+def dense_table_u8(table: np.ndarray) -> np.ndarray:
+    """Every 8-bit RGB triple through the LUT: (2^24, 4) uint8, key = r << 16 | g << 8 | b."""
+    codes = np.arange(1 << 24, dtype=np.uint32)
+    grid = np.empty((1 << 12, 1 << 12, 3), dtype=np.uint8)
+    flat = grid.reshape(-1, 3)
+    flat[:, 0] = codes >> 16
+    flat[:, 1] = (codes >> 8) & 255
+    flat[:, 2] = codes & 255
+    res = apply_lut3d_int(grid, table, 8, 8)
+    dense = np.zeros((1 << 24, 4), dtype=np.uint8)
+    dense[:, :3] = res.reshape(-1, 3)
+    return dense
