@@ -50,7 +50,7 @@ class SimulatedCamera:
     """A camera body: spectral sensitivities, CFA, ADC and sensor noise, lens blur."""
 
     sensitivities: str = spectra.DEFAULT_SENSITIVITIES   # see spectra.CAMERA_SENSITIVITIES
-    cfa: str = "RGGB"                 # 2x2 phase on the sensor, top-left first
+    cfa: str | None = "RGGB"          # 2x2 phase on the sensor, top-left first; None = monochrome
     bits: int = 14
     black_level: int = 512            # counts, all four CFA positions
     white_level: int | None = None    # counts; default 2**bits - 1
@@ -60,7 +60,7 @@ class SimulatedCamera:
     psf_sigma: float = 0.0            # optics blur: Gaussian sigma in pixels, 0 = none
 
     def __post_init__(self):
-        if self.cfa.upper() not in CFA_PATTERNS:
+        if self.cfa is not None and self.cfa.upper() not in CFA_PATTERNS:
             raise ParameterError(f"unknown Bayer pattern {self.cfa!r}; choose one of {', '.join(CFA_PATTERNS)}")
         if not 8 <= self.bits <= 16:
             raise ParameterError(f"bits must be 8..16, got {self.bits}")
@@ -73,7 +73,14 @@ class SimulatedCamera:
 
     @property
     def spectral_sensitivities(self) -> np.ndarray:
-        return spectra.camera_sensitivities(self.sensitivities)
+        """(81, 3) R, G, B sensitivities; for a monochrome body (no CFA) all three columns are
+        the panchromatic response, taken as the sum of the colour sensor's channels (the bare
+        photodiode behind the same IR-cut filter), so every "channel" reads the same value."""
+        s = spectra.camera_sensitivities(self.sensitivities)
+        if self.cfa is None:
+            pan = s.sum(axis=1)
+            return np.repeat((pan / pan.max())[:, None], 3, axis=1)
+        return s
 
     def electrons_at_white(self, iso: float) -> float:
         return self.full_well * self.base_iso / float(iso)
@@ -257,7 +264,7 @@ def render_signal(scene: Scene, camera: SimulatedCamera, *, headroom_ev: float =
     """Noise-free normalized mosaic on the sensor (stored orientation), float32 (H, W), unclipped."""
     a, b, mix, gain = _maps(scene, orientation)
     table = material_table(scene, camera, headroom_ev).astype(np.float32)
-    cmap = cfa_channel_map(camera.cfa)
+    cmap = cfa_channel_map(camera.cfa) if camera.cfa is not None else np.zeros((2, 2), np.int64)
     out = np.empty(a.shape, np.float32)
     if camera.psf_sigma <= 0:
         _compose_mosaic(a, b, mix, gain, table, cmap, out)

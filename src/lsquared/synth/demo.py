@@ -37,7 +37,7 @@ class DemoInfo:
     path: Path
     scene: Scene
     camera: cam.SimulatedCamera
-    profile: cam.CameraProfile
+    profile: cam.CameraProfile | None              # None for a monochrome body
     orientation: int
     crop: tuple[int, int, int, int] | None
     iso: float
@@ -75,10 +75,13 @@ class DemoInfo:
 
     def describe(self) -> str:
         p = self.profile
-        return (f"{self.make} {self.model}: {self.camera.cfa} {self.camera.bits}-bit, black {self.camera.black_level}, "
-                f"white {self.camera.white}, ISO {self.iso:g}, lit by {self.scene.illuminant}, "
-                f"orientation {self.orientation}; ColorMatrix fit rms XYZ error {p.rms_xyz_error[0]:.4f} (A), "
-                f"{p.rms_xyz_error[1]:.4f} (D65) over {p.training_size} spectra")
+        text = (f"{self.make} {self.model}: {self.camera.cfa or 'monochrome'} {self.camera.bits}-bit, "
+                f"black {self.camera.black_level}, white {self.camera.white}, ISO {self.iso:g}, "
+                f"lit by {self.scene.illuminant}, orientation {self.orientation}")
+        if p is not None:
+            text += (f"; ColorMatrix fit rms XYZ error {p.rms_xyz_error[0]:.4f} (A), "
+                     f"{p.rms_xyz_error[1]:.4f} (D65) over {p.training_size} spectra")
+        return text
 
 
 def _preview(scene: Scene, orientation: int, width: int = 256) -> np.ndarray:
@@ -91,7 +94,7 @@ def _preview(scene: Scene, orientation: int, width: int = 256) -> np.ndarray:
     return display_to_sensor((encode(rgb, "srgb") * 255.0 + 0.5).astype(np.uint8), orientation)
 
 
-def make_demo_raw(path: str | os.PathLike, *, illuminant: str | float = "D65", cfa: str = "RGGB",
+def make_demo_raw(path: str | os.PathLike, *, illuminant: str | float = "D65", cfa: str | None = "RGGB",
                   orientation: int = 1, iso: float = 100.0, size: tuple[int, int] = (1200, 800),
                   seed: int | None = 0, sensitivities: str = cam.spectra.DEFAULT_SENSITIVITIES,
                   chart: str = "BabelColor Average", highlights: bool = False, noise: bool = True,
@@ -100,7 +103,8 @@ def make_demo_raw(path: str | os.PathLike, *, illuminant: str | float = "D65", c
                   compression: str = "ljpeg", preview: bool = True, overwrite: bool = True) -> DemoInfo:
     """Shoot the chart scene with the simulated camera and write it as a DNG at ``path``.
 
-    size: (width, height) of the sensor, as a camera's; orientations 5-8 make a portrait
+    cfa: the Bayer phase, or None for a monochrome body (written as one-sample LinearRaw, the
+    way Leica Monochrom files are).  size: (width, height) of the sensor, as a camera's; orientations 5-8 make a portrait
     picture of (height, width).  illuminant: what lights the scene (name or kelvin).
     iso: sets the noise (shot noise from ``full_well * 100 / iso`` electrons at white, read noise).
     headroom_ev: the perfect white diffuser's brightest channel sits this many stops below
@@ -112,24 +116,25 @@ def make_demo_raw(path: str | os.PathLike, *, illuminant: str | float = "D65", c
     scene = chart_scene(disp_w, disp_h, illuminant=illuminant, chart=chart, highlights=highlights)
     camera = cam.SimulatedCamera(sensitivities=sensitivities, cfa=cfa, bits=bits, black_level=black_level,
                                  psf_sigma=psf_sigma)
-    profile = cam.profile_camera(sensitivities)
+    profile = cam.profile_camera(sensitivities) if cfa is not None else None
     signal = cam.render_signal(scene, camera, headroom_ev=headroom_ev, orientation=orientation)
     mosaic = cam.expose(signal, camera, iso=iso, seed=seed, noise=noise)
     neutral = cam.as_shot_neutral(scene, camera)
     noise_profile = camera.noise_profile(iso)
-    model = f"Simulated camera ({sensitivities})"
+    model = f"Simulated camera ({sensitivities})" if cfa is not None else f"Simulated monochrome camera ({sensitivities})"
     exif = Exif(make="lsquared", model=model, lens_make="lsquared", lens_model="Simulated 50mm f/2",
                 exposure_time=1.0 / 125.0 * 100.0 / float(iso), f_number=5.6, iso=float(iso), focal_length=50.0,
                 datetime_original=DATETIME, serial_number="LSQ0000001", software="lsquared synth")
+    colour_tags = {} if profile is None else dict(
+        color_matrix1=profile.color_matrix1, calibration_illuminant1=profile.calibration_illuminant1,
+        color_matrix2=profile.color_matrix2, calibration_illuminant2=profile.calibration_illuminant2,
+        forward_matrix1=profile.forward_matrix1 if forward_matrix else None,
+        forward_matrix2=profile.forward_matrix2 if forward_matrix else None,
+        as_shot_neutral=neutral)
     write_dng(path, mosaic, cfa=cfa, black_level=black_level, white_level=camera.white, bits=bits,
-              color_matrix1=profile.color_matrix1, calibration_illuminant1=profile.calibration_illuminant1,
-              color_matrix2=profile.color_matrix2, calibration_illuminant2=profile.calibration_illuminant2,
-              forward_matrix1=profile.forward_matrix1 if forward_matrix else None,
-              forward_matrix2=profile.forward_matrix2 if forward_matrix else None,
-              as_shot_neutral=neutral, noise_profile=noise_profile, make="lsquared", model=model,
-              orientation=orientation, exif=exif, default_crop=crop, compression=compression,
-              preview=_preview(scene, orientation) if preview else None,
-              overwrite=overwrite)
+              noise_profile=noise_profile, make="lsquared", model=model, orientation=orientation, exif=exif,
+              default_crop=crop, compression=compression,
+              preview=_preview(scene, orientation) if preview else None, overwrite=overwrite, **colour_tags)
     patches = chart_truth(scene, orientation=orientation, crop=crop)
     boxes = {r.name: region_box(r, scene, orientation=orientation, crop=crop)
              for r in scene.regions if r.kind not in ("patch", "wedge")}

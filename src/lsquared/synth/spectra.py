@@ -94,6 +94,7 @@ def illuminant_spd(name: str | float) -> np.ndarray:
         else:
             known = ", ".join(k for k in table if not k.startswith("ISO"))
             raise ParameterError(f"unknown illuminant {name!r}; use a kelvin number or one of {known}")
+    values = np.clip(values, 0.0, None)        # tabulations carry -1e-18 rounding residue
     return _readonly(values / np.interp(560.0, WAVELENGTHS, values))
 
 
