@@ -27,6 +27,7 @@ import os
 import struct
 import tempfile
 from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from fractions import Fraction
 from pathlib import Path
 
@@ -153,19 +154,24 @@ def _finish(path: str, exif: Exif, raw_page_fixes: dict[int, int]) -> None:
 
 
 def _ljpeg_tiles(data: np.ndarray, tile: int, components: int, bits: int) -> Iterator[bytes]:
-    """Lossless JPEG (SOF3, predictor 1) per tile, edge tiles padded by edge replication."""
+    """Lossless JPEG (SOF3, predictor 1) per tile, edge tiles padded by edge replication.
+    Tiles are encoded on a thread pool (the codecs release the GIL), yielded in file order."""
     h, w = data.shape
-    for y in range(0, h, tile):
-        for x in range(0, w, tile):
-            block = data[y:y + tile, x:x + tile]
-            if block.shape != (tile, tile):
-                block = np.pad(block, ((0, tile - block.shape[0]), (0, tile - block.shape[1])), mode="edge")
-            block = np.ascontiguousarray(block)
-            if components == 1:
-                yield imagecodecs.ljpeg_encode(block, bitspersample=bits)
-            else:
-                yield imagecodecs.jpeg8_encode(block.reshape(tile, tile // components, components),
-                                               lossless=True, predictor=1, bitspersample=bits)
+
+    def encode(origin: tuple[int, int]) -> bytes:
+        y, x = origin
+        block = data[y:y + tile, x:x + tile]
+        if block.shape != (tile, tile):
+            block = np.pad(block, ((0, tile - block.shape[0]), (0, tile - block.shape[1])), mode="edge")
+        block = np.ascontiguousarray(block)
+        if components == 1:
+            return imagecodecs.ljpeg_encode(block, bitspersample=bits)
+        return imagecodecs.jpeg8_encode(block.reshape(tile, tile // components, components),
+                                        lossless=True, predictor=1, bitspersample=bits)
+
+    origins = [(y, x) for y in range(0, h, tile) for x in range(0, w, tile)]
+    with ThreadPoolExecutor(max_workers=min(8, os.cpu_count() or 1)) as pool:
+        yield from pool.map(encode, origins)
 
 
 def _classify(data: np.ndarray, cfa: str | None) -> str:

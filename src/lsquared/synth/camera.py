@@ -218,6 +218,24 @@ def _blur_rows(src, kernel, out):
             out[y, x] = acc
 
 
+@njit(parallel=True, cache=True)
+def _blur_cols(src, kernel, out):
+    h, w = src.shape
+    r = (kernel.shape[0] - 1) // 2
+    for y in prange(h):
+        for x in range(w):
+            out[y, x] = 0.0
+        for k in range(-r, r + 1):
+            yy = y + k
+            if yy < 0:
+                yy = -yy - 1
+            elif yy >= h:
+                yy = 2 * h - yy - 1
+            wk = kernel[k + r]
+            for x in range(w):
+                out[y, x] += wk * src[yy, x]
+
+
 def gaussian_blur(plane: np.ndarray, sigma: float) -> np.ndarray:
     """Separable Gaussian blur of a float32 (H, W) plane, borders mirrored (the lens PSF)."""
     if sigma <= 0:
@@ -227,9 +245,9 @@ def gaussian_blur(plane: np.ndarray, sigma: float) -> np.ndarray:
     k = (k / k.sum()).astype(np.float32)
     tmp = np.empty_like(plane)
     _blur_rows(np.ascontiguousarray(plane), k, tmp)
-    out = np.empty_like(plane.T)
-    _blur_rows(np.ascontiguousarray(tmp.T), k, out)
-    return np.ascontiguousarray(out.T)
+    out = np.empty_like(plane)
+    _blur_cols(tmp, k, out)
+    return out
 
 
 def _maps(scene: Scene, orientation: int):
@@ -281,25 +299,35 @@ def render_signal(scene: Scene, camera: SimulatedCamera, *, headroom_ev: float =
     return out
 
 
+@njit(parallel=True, cache=True)
+def _read_out(signal, n_white, read_noise, black, span, white, seed, noise, band, out):
+    h, w = signal.shape
+    for b in prange((h + band - 1) // band):
+        # one seed per band of rows: each band is drawn by one thread from its own stream,
+        # so the result depends only on the seed and the shape, not on the thread count
+        np.random.seed(seed + 7919 * b)
+        for y in range(b * band, min(h, (b + 1) * band)):
+            for x in range(w):
+                s = max(signal[y, x], 0.0)
+                if noise:
+                    e = np.random.poisson(s * n_white) + np.random.normal(0.0, read_noise)
+                    s = e / n_white
+                c = np.rint(black + s * span)
+                out[y, x] = min(max(c, 0.0), white)
+
+
 def expose(signal: np.ndarray, camera: SimulatedCamera, *, iso: float = 100.0, seed: int | None = 0,
            noise: bool = True) -> np.ndarray:
     """Sensor read-out of a normalized signal: shot and read noise, black level, ADC, clipping.
 
     Returns uint16 counts.  ``noise=False`` gives the quantized noise-free read-out.  The
-    random stream depends only on ``seed`` and the array shape (rows are drawn in fixed bands)."""
+    random stream depends only on ``seed`` and the array shape (``seed=None`` draws one)."""
     if iso <= 0:
         raise ParameterError(f"ISO must be positive, got {iso}")
-    span = float(camera.white - camera.black_level)
-    n_white = camera.electrons_at_white(iso)
+    if seed is None:
+        seed = int(np.random.default_rng().integers(0, 2**31 - 1))
     out = np.empty(signal.shape, np.uint16)
-    rng = np.random.default_rng(seed)
-    band = 256
-    for y0 in range(0, signal.shape[0], band):
-        s = np.clip(signal[y0:y0 + band].astype(np.float64), 0.0, None)
-        if noise:
-            electrons = rng.poisson(s * n_white).astype(np.float64)
-            electrons += rng.normal(0.0, camera.read_noise, size=s.shape)
-            s = electrons / n_white
-        counts = np.rint(camera.black_level + s * span)
-        out[y0:y0 + band] = np.clip(counts, 0, camera.white).astype(np.uint16)
+    _read_out(np.ascontiguousarray(signal, dtype=np.float32), float(camera.electrons_at_white(iso)),
+              float(camera.read_noise), float(camera.black_level), float(camera.white - camera.black_level),
+              float(camera.white), int(seed) % (2**31 - 7919 * 100000), bool(noise), 64, out)
     return out
