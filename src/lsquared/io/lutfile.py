@@ -177,8 +177,9 @@ def _read_rows(lines: _Lines, rows: int, parse_row, bounds=None, integers=False)
         while len(batch) < min(8192, rows - i):
             text = lines.next()
             if text is None:
-                raise lines.error(f"file ends after {i + len(batch)} of {rows} rows (missing rows)",
-                                  lines.number)
+                end = lines.number
+                _parse_each(lines, batch, parse_row)     # a bad row is the better message
+                raise lines.error(f"file ends after {i + len(batch)} of {rows} rows (missing rows)", end)
             if text and not text.startswith("#"):
                 batch.append((lines.number, text))
         values = None
@@ -194,14 +195,21 @@ def _read_rows(lines: _Lines, rows: int, parse_row, bounds=None, integers=False)
         except ValueError:
             values = None
         if values is None:                       # find and name the first bad row
-            for number, text in batch:
-                lines.number, saved = number, lines.number
-                parse_row(text)
-                lines.number = saved
-            values = np.array([parse_row(t) for _, t in batch], dtype=np.float64)
+            values = np.array(_parse_each(lines, batch, parse_row), dtype=np.float64)
         out[i:i + len(batch)] = values
         i += len(batch)
     return out
+
+
+def _parse_each(lines: _Lines, batch, parse_row) -> list:
+    """Parse rows one by one, with the line counter set to each row's own line."""
+    saved = lines.number
+    values = []
+    for number, text in batch:
+        lines.number = number
+        values.append(parse_row(text))
+    lines.number = saved
+    return values
 
 
 def _cube_row(lines: _Lines):
@@ -394,7 +402,7 @@ def read_lut(path: str | os.PathLike) -> LutData:
 
 # --- writing ------------------------------------------------------------------------------
 
-def _atomic_write(path: Path, write) -> None:
+def atomic_write(path: Path, write) -> None:
     """Write via a temp file in the same folder, then rename: never a half-written file."""
     path = Path(path)
     folder = path.parent if str(path.parent) else Path(".")
@@ -407,6 +415,7 @@ def _atomic_write(path: Path, write) -> None:
     try:
         with os.fdopen(fd, "wb") as f:
             write(f)
+        os.chmod(tmp, 0o666 & ~_umask())          # mkstemp makes 0600; give the usual mode
         os.replace(tmp, path)
     except BaseException:
         try:
@@ -414,6 +423,12 @@ def _atomic_write(path: Path, write) -> None:
         except OSError:
             pass
         raise
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def _rows_red_fastest(table: np.ndarray) -> np.ndarray:
@@ -444,7 +459,7 @@ def write_cube(path: str | os.PathLike, table: np.ndarray, *, title: str = "",
         f.write(header)
         for b in blocks:
             f.write(b)
-    _atomic_write(Path(path), write)
+    atomic_write(Path(path), write)
 
 
 def write_vlt(path: str | os.PathLike, table: np.ndarray, *, source: str = "") -> None:
@@ -455,7 +470,7 @@ def write_vlt(path: str | os.PathLike, table: np.ndarray, *, source: str = "") -
     source = source.replace('"', "")
     text = (f'{VLT_HEADER}\n# source vlt file "{source}"\nLUT_3D_SIZE {n}\n\n'
             + "\n".join(f"{r} {g} {b}" for r, g, b in rows.tolist()) + "\n")
-    _atomic_write(Path(path), lambda f: f.write(text.encode()))
+    atomic_write(Path(path), lambda f: f.write(text.encode()))
 
 
 def haldclut_level(size: int) -> int:
@@ -474,4 +489,4 @@ def write_haldclut(path: str | os.PathLike, table: np.ndarray) -> None:
     rows = _rows_red_fastest(np.clip(np.asarray(table, np.float64), 0.0, 1.0))
     pixels = np.rint(rows * 65535.0).astype(np.uint16).reshape(level ** 3, level ** 3, 3)
     data = imagecodecs.png_encode(pixels)
-    _atomic_write(Path(path), lambda f: f.write(data))
+    atomic_write(Path(path), lambda f: f.write(data))

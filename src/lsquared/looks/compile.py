@@ -28,6 +28,7 @@ from .render import decode_input, render_points
 
 OUTPUT_SPACES = ("srgb", "display-p3", "rec2020", "vlog")
 INPUT_SPACES = ("vlog", "srgb", "rec709", "display-p3", "rec2020")
+MAX_SIZE = 144                    # a level-12 HaldCLUT; a look's own default is 33 or 65
 _MEMORY: OrderedDict = OrderedDict()
 _MEMORY_MAX = 24
 _LOCK = threading.Lock()
@@ -149,8 +150,8 @@ def compile_look(look: Look | str, output_space: str = "srgb", size: int | None 
     output_space = _check_space(output_space, OUTPUT_SPACES, "output space")
     input_space = _check_space(input_space, INPUT_SPACES, "input space")
     size = look.size if size is None else int(size)
-    if not 2 <= size <= 129:
-        raise ParameterError(f"LUT size {size} is outside 2..129")
+    if not 2 <= size <= MAX_SIZE:
+        raise ParameterError(f"LUT size {size} is outside 2..{MAX_SIZE}")
     out_space = look.output.space or output_space
     key = (look.digest, out_space, input_space, size)
     with _LOCK:
