@@ -1,0 +1,227 @@
+"""The fused video kernel: Y'CbCr planes -> R'G'B' -> 3D LUT -> Y'CbCr planes, one pass.
+
+Per frame, one band of luma rows at a time (two for 4:2:0), so nothing but a one-band
+scratch of chroma is written between the steps.
+
+Chroma siting (H.273 chroma_sample_loc_type 0, the default of MPEG-2, H.264, HEVC and the
+4:2:2 of ProRes): chroma samples sit on even luma columns, and for 4:2:0 midway between the
+two luma rows of a pair.  Upsampling is linear between chroma samples at those positions
+(odd columns 1/2 + 1/2; rows 3/4 of the own chroma row + 1/4 of the nearer neighbour row),
+and the matching downsampling filters are [1 2 1]/4 across columns centred on the even
+column and [1 1]/2 across the row pair.
+
+When the output has the input's subsampling, chroma out is
+    C_out = C_in + down(C_graded - up(C_in))
+the graded change of chroma, measured at full resolution and filtered back onto the input's
+chroma samples: an identity LUT then returns C_in exactly (down(up(C)) alone would blur it
+by (1 6 1)/8 each generation).  When the layouts differ (4:2:0 in, 4:2:2 ProRes out),
+C_out = down(C_graded).
+
+LUT values are clipped to [0, 1] after interpolating, as in the stills kernels (looks that
+hard-clip store nodes beyond [0, 1] so that interpolation next to the clip stays exact).
+Speed: the input matrix is pre-scaled to grid units.  The tetrahedron is chosen with arithmetic instead of branches
+(``tetra_corners``), which noisy footage would otherwise mispredict on almost every pixel.
+The tetrahedra, weights and tie-breaks are those of lsquared.kernels.lut3d.tetrahedral
+(Kasson et al. 1995), so stills and video sample a LUT identically.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit, prange
+
+
+@njit(cache=True)
+def tetra_corners(fr, fg, fb, sr, sg, sb):
+    """Weights (w0..w3) and the offsets of the two middle corners of the tetrahedron that
+    holds fractions (fr, fg, fb) in a cell whose axes step by sr, sg, sb.
+
+    With f_max >= f_mid >= f_min the corners are the origin, one step along the f_max axis,
+    one more along the f_mid axis, and the far corner; weights 1 - f_max, f_max - f_mid,
+    f_mid - f_min, f_min.  Ties go r, then g, then b (any consistent choice gives the same
+    value).  Written with integer masks so that it compiles without branches."""
+    fmax = max(fr, max(fg, fb))
+    fmin = min(fr, min(fg, fb))
+    fmid = fr + fg + fb - fmax - fmin
+    rg = np.int32(fr >= fg)
+    rb = np.int32(fr >= fb)
+    gb = np.int32(fg >= fb)
+    r_max = rg & rb
+    g_max = (1 - r_max) & gb
+    o1 = r_max * sr + g_max * sg + (1 - r_max - g_max) * sb
+    b_min = rb & gb
+    g_min = (1 - b_min) & rg
+    o_min = b_min * sb + g_min * sg + (1 - b_min - g_min) * sr
+    return 1 - fmax, fmax - fmid, fmid - fmin, fmin, o1, sr + sg + sb - o_min
+
+
+@njit(cache=True)
+def _quantize(v, code_max):
+    return int(min(max(v, 0.0), code_max) + 0.5)
+
+
+@njit(cache=True)
+def _upsample_row(plane, ja, jb, wa, sx, width, out):
+    """One row of chroma at full width: rows ja/jb blended wa : 1 - wa, then, for sx = 1,
+    even columns on the samples and odd columns halfway between (last one repeated)."""
+    wb = np.float32(1.0 - wa)
+    wa = np.float32(wa)
+    cw = (width + sx) >> sx
+    if sx == 0:
+        for i in range(width):
+            out[i] = wa * plane[ja, i] + wb * plane[jb, i]
+        return
+    prev = wa * plane[ja, 0] + wb * plane[jb, 0]
+    for i in range(cw):
+        nxt = wa * plane[ja, min(i + 1, cw - 1)] + wb * plane[jb, min(i + 1, cw - 1)]
+        out[2 * i] = prev
+        if 2 * i + 1 < width:
+            out[2 * i + 1] = np.float32(0.5) * (prev + nxt)
+        prev = nxt
+
+
+@njit(parallel=True, cache=True, nogil=True)
+def grade_ycbcr_planes(y_in, cb_in, cr_in, y_out, cb_out, cr_out, width, height,
+                       sxi, syi, sxo, syo, m_in, off_in, packed, n, m_out, off_out, code_max):
+    """Grade one frame.
+
+    y_in/cb_in/cr_in: integer planes (rows, line) of the input (a line may be longer than the
+    picture); y_out/cb_out/cr_out: the output planes; sxi, syi, sxo, syo: log2 chroma
+    subsampling (0 or 1) of input and output; m_in, off_in: LUT grid coordinates
+    = m_in @ (codes - off_in) (``grid_matrix``); packed: the LUT as (n^3, 4) float32 rows
+    (lut3d.pack_table), clipped to [0, 1] after interpolating; m_out, off_out: output codes
+    = m_out @ rgb + off_out; code_max: the output's largest code.  Bands of rows run in
+    parallel.
+    """
+    band = 2 if (syi == 1 or syo == 1) else 1
+    nbands = (height + band - 1) // band
+    for bi in prange(nbands):
+        grade_band(y_in, cb_in, cr_in, y_out, cb_out, cr_out, width, height, sxi, syi, sxo, syo,
+                   m_in, off_in, packed, n, m_out, off_out, code_max, bi, band)
+
+
+@njit(cache=True, nogil=True)
+def grade_band(y_in, cb_in, cr_in, y_out, cb_out, cr_out, width, height, sxi, syi, sxo, syo,
+               m_in, off_in, packed, n, m_out, off_out, code_max, bi, band):
+    """Rows bi * band .. bi * band + band - 1 of grade_ycbcr_planes (and their chroma).
+
+    Each row runs in two loops: the first finds every pixel's tetrahedron (arithmetic only,
+    which the compiler vectorizes), the second gathers the four corners; fused into one loop
+    the gathers keep the arithmetic from vectorizing, at about twice the time."""
+    a00, a01, a02 = m_in[0, 0], m_in[0, 1], m_in[0, 2]
+    a10, a11, a12 = m_in[1, 0], m_in[1, 1], m_in[1, 2]
+    a20, a21, a22 = m_in[2, 0], m_in[2, 1], m_in[2, 2]
+    oy, ocb, ocr = off_in[0], off_in[1], off_in[2]
+    b00, b01, b02 = m_out[0, 0], m_out[0, 1], m_out[0, 2]
+    b10, b11, b12 = m_out[1, 0], m_out[1, 1], m_out[1, 2]
+    b20, b21, b22 = m_out[2, 0], m_out[2, 1], m_out[2, 2]
+    py, pcb, pcr = off_out[0], off_out[1], off_out[2]
+    zero = np.float32(0.0)
+    one = np.float32(1.0)
+    top = np.float32(n - 1)
+    last = np.int32(n - 2)
+    sr = np.int32(n * n)
+    sg = np.int32(n)
+    sb = np.int32(1)
+    far = n * n + n + 1
+    residual = np.float32(1.0) if (sxi == sxo and syi == syo) else np.float32(0.0)
+    ch_in = (height + syi) >> syi
+    cw_out = (width + sxo) >> sxo
+    ch_out = (height + syo) >> syo
+    dcb = np.empty((band, width), np.float32)      # graded chroma (minus up(C_in))
+    dcr = np.empty((band, width), np.float32)
+    ucb = np.empty(width, np.float32)              # input chroma at full resolution
+    ucr = np.empty(width, np.float32)
+    cell = np.empty(width, np.int32)
+    off1 = np.empty(width, np.int32)
+    off2 = np.empty(width, np.int32)
+    wts = np.empty((4, width), np.float32)
+    for br in range(band):
+        row = bi * band + br
+        if row >= height:                      # odd height: repeat the last row
+            for col in range(width):
+                dcb[br, col] = dcb[br - 1, col]
+                dcr[br, col] = dcr[br - 1, col]
+            continue
+        if syi == 1:                           # 3/4 own chroma row, 1/4 the nearer one
+            ja = row >> 1
+            jb = min(ja + 1, ch_in - 1) if row & 1 else max(ja - 1, 0)
+            wa = 0.75
+        else:
+            ja = row
+            jb = row
+            wa = 1.0
+        _upsample_row(cb_in, ja, jb, wa, sxi, width, ucb)
+        _upsample_row(cr_in, ja, jb, wa, sxi, width, ucr)
+        for col in range(width):               # 1: the tetrahedron of every pixel
+            ey = np.float32(y_in[row, col]) - oy
+            ecb = ucb[col] - ocb
+            ecr = ucr[col] - ocr
+            xr = min(max(a00 * ey + a01 * ecb + a02 * ecr, zero), top)
+            xg = min(max(a10 * ey + a11 * ecb + a12 * ecr, zero), top)
+            xb = min(max(a20 * ey + a21 * ecb + a22 * ecr, zero), top)
+            ir = min(np.int32(xr), last)
+            ig = min(np.int32(xg), last)
+            ib = min(np.int32(xb), last)
+            w0, w1, w2, w3, o1, o2 = tetra_corners(xr - np.float32(ir), xg - np.float32(ig),
+                                                   xb - np.float32(ib), sr, sg, sb)
+            cell[col] = (ir * sg + ig) * sg + ib
+            off1[col] = o1
+            off2[col] = o2
+            wts[0, col] = w0
+            wts[1, col] = w1
+            wts[2, col] = w2
+            wts[3, col] = w3
+        for col in range(width):               # 2: its four corners
+            p0 = cell[col]
+            p1 = p0 + off1[col]
+            p2 = p0 + off2[col]
+            p3 = p0 + far
+            w0 = wts[0, col]
+            w1 = wts[1, col]
+            w2 = wts[2, col]
+            w3 = wts[3, col]
+            vr = w0 * packed[p0, 0] + w1 * packed[p1, 0] + w2 * packed[p2, 0] + w3 * packed[p3, 0]
+            vg = w0 * packed[p0, 1] + w1 * packed[p1, 1] + w2 * packed[p2, 1] + w3 * packed[p3, 1]
+            vb = w0 * packed[p0, 2] + w1 * packed[p1, 2] + w2 * packed[p2, 2] + w3 * packed[p3, 2]
+            vr = min(max(vr, zero), one)           # clip after interpolating, as stills do
+            vg = min(max(vg, zero), one)
+            vb = min(max(vb, zero), one)
+            y_out[row, col] = _quantize(b00 * vr + b01 * vg + b02 * vb + py, code_max)
+            dcb[br, col] = b10 * vr + b11 * vg + b12 * vb + pcb - residual * ucb[col]
+            dcr[br, col] = b20 * vr + b21 * vg + b22 * vb + pcr - residual * ucr[col]
+    # this band's chroma, filtered down onto the output's chroma samples
+    rows_out = 1 if syo == 1 else band
+    for ro in range(rows_out):
+        cj = (bi * band + ro) >> syo            # a row pair makes one chroma row when syo
+        if cj >= ch_out:
+            continue
+        for ci in range(cw_out):
+            if sxo == 1:
+                x0 = 2 * ci
+                xl = max(x0 - 1, 0)
+                xh = min(x0 + 1, width - 1)
+                if syo == 1:
+                    vcb = 0.125 * (dcb[0, xl] + dcb[1, xl] + dcb[0, xh] + dcb[1, xh]) \
+                        + 0.25 * (dcb[0, x0] + dcb[1, x0])
+                    vcr = 0.125 * (dcr[0, xl] + dcr[1, xl] + dcr[0, xh] + dcr[1, xh]) \
+                        + 0.25 * (dcr[0, x0] + dcr[1, x0])
+                else:
+                    vcb = 0.25 * (dcb[ro, xl] + dcb[ro, xh]) + 0.5 * dcb[ro, x0]
+                    vcr = 0.25 * (dcr[ro, xl] + dcr[ro, xh]) + 0.5 * dcr[ro, x0]
+            elif syo == 1:
+                vcb = 0.5 * (dcb[0, ci] + dcb[1, ci])
+                vcr = 0.5 * (dcr[0, ci] + dcr[1, ci])
+            else:
+                vcb = dcb[ro, ci]
+                vcr = dcr[ro, ci]
+            if residual > 0.0:
+                vcb += cb_in[cj, ci]
+                vcr += cr_in[cj, ci]
+            cb_out[cj, ci] = _quantize(vcb, code_max)
+            cr_out[cj, ci] = _quantize(vcr, code_max)
+
+
+def grid_matrix(m_in: np.ndarray, n: int) -> np.ndarray:
+    """rgb = m_in @ (codes - off) scaled to grid units of an n-point LUT (float32)."""
+    return np.ascontiguousarray(np.asarray(m_in, dtype=np.float64) * (n - 1), dtype=np.float32)
