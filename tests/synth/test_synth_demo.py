@@ -94,3 +94,17 @@ def test_other_sensitivities_and_portrait(tmp_path):
     with rawpy.imread(str(info.path)) as raw:
         assert raw.sizes.flip == 5
         assert raw.postprocess(half_size=True).shape[:2] == (300, 200)
+
+
+def test_masked_border_is_black_level_and_read_noise(tmp_path):
+    info = make_demo_raw(tmp_path / "b.dng", size=(320, 240), iso=1600, masked_border=7, crop=(4, 4, 312, 232))
+    with rawpy.imread(str(info.path)) as raw:
+        assert raw.raw_image.shape == (240 + 16, 320 + 16)
+        assert (raw.sizes.top_margin, raw.sizes.left_margin) == (8, 8)
+        assert raw.raw_image_visible.shape == (240, 320)
+        border = raw.raw_image[:8].astype(np.float64)
+    span = info.camera.white - info.camera.black_level
+    sigma = np.sqrt(info.noise_profile[1]) * span               # read noise in counts (25 at ISO 1600)
+    assert border.mean() == pytest.approx(info.camera.black_level, abs=4 * sigma / np.sqrt(border.size))
+    assert border.std() == pytest.approx(sigma, rel=0.05)
+    assert info.picture_shape == (232, 312)

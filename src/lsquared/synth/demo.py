@@ -99,7 +99,8 @@ def make_demo_raw(path: str | os.PathLike, *, illuminant: str | float = "D65", c
                   seed: int | None = 0, sensitivities: str = cam.spectra.DEFAULT_SENSITIVITIES,
                   chart: str = "BabelColor Average", highlights: bool = False, noise: bool = True,
                   psf_sigma: float = 0.5, headroom_ev: float = 0.5, bits: int = 14, black_level: int = 512,
-                  crop: tuple[int, int, int, int] | None = None, forward_matrix: bool = False,
+                  crop: tuple[int, int, int, int] | None = None, masked_border: int = 0,
+                  forward_matrix: bool = False,
                   compression: str = "ljpeg", preview: bool = True, overwrite: bool = True) -> DemoInfo:
     """Shoot the chart scene with the simulated camera and write it as a DNG at ``path``.
 
@@ -109,6 +110,8 @@ def make_demo_raw(path: str | os.PathLike, *, illuminant: str | float = "D65", c
     iso: sets the noise (shot noise from ``full_well * 100 / iso`` electrons at white, read noise).
     headroom_ev: the perfect white diffuser's brightest channel sits this many stops below
     clipping.  crop: DNG DefaultCrop (x, y, width, height) on the sensor, or None.
+    masked_border: width of a frame of masked (optical black) photosites around the sensor,
+    outside the DNG ActiveArea (rounded up to even); sensor boxes stay relative to the active area.
     forward_matrix: also write ForwardMatrix1/2.  highlights: add the blown sky and the lamp.
     """
     width, height = int(size[0]), int(size[1])
@@ -118,6 +121,14 @@ def make_demo_raw(path: str | os.PathLike, *, illuminant: str | float = "D65", c
                                  psf_sigma=psf_sigma)
     profile = cam.profile_camera(sensitivities) if cfa is not None else None
     signal = cam.render_signal(scene, camera, headroom_ev=headroom_ev, orientation=orientation)
+    active_area = None
+    if masked_border:
+        # optical-black photosites around the picture (ActiveArea excludes them): black level
+        # plus read noise only, what a noise estimator may measure
+        b = 2 * ((int(masked_border) + 1) // 2)          # even, so the CFA phase is unchanged
+        padded = np.zeros((height + 2 * b, width + 2 * b), np.float32)
+        padded[b:b + height, b:b + width] = signal
+        signal, active_area = padded, (b, b, b + height, b + width)
     mosaic = cam.expose(signal, camera, iso=iso, seed=seed, noise=noise)
     neutral = cam.as_shot_neutral(scene, camera)
     noise_profile = camera.noise_profile(iso)
@@ -133,7 +144,7 @@ def make_demo_raw(path: str | os.PathLike, *, illuminant: str | float = "D65", c
         as_shot_neutral=neutral)
     write_dng(path, mosaic, cfa=cfa, black_level=black_level, white_level=camera.white, bits=bits,
               noise_profile=noise_profile, make="lsquared", model=model, orientation=orientation, exif=exif,
-              default_crop=crop, compression=compression,
+              default_crop=crop, active_area=active_area, compression=compression,
               preview=_preview(scene, orientation) if preview else None, overwrite=overwrite, **colour_tags)
     patches = chart_truth(scene, orientation=orientation, crop=crop)
     boxes = {r.name: region_box(r, scene, orientation=orientation, crop=crop)
