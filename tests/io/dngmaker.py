@@ -55,7 +55,7 @@ def _ljpeg_tiles(raw: np.ndarray, tile: tuple[int, int], bits: int, predictor: i
             block = np.zeros((th, tw) + raw.shape[2:], raw.dtype)   # edge tiles are padded (DNG 1.6 p. 22)
             part = raw[y:y + th, x:x + tw]
             block[:part.shape[0], :part.shape[1]] = part
-            if raw.ndim == 2 and components > 1:     # tile written as (th, tw/c) with c interleaved components
+            if components > 1:     # tile written as (th, tw/c) with c interleaved components
                 block = block.reshape(th, tw // components, components)
             yield imagecodecs.jpeg8_encode(block, lossless=True, predictor=predictor, bitspersample=bits)
 
@@ -152,6 +152,9 @@ def write_dng(
         rawtags.append(_tag(50712, "H", linearization))
 
     photometric_code = 32803 if photometric == "cfa" else 34892
+    mono_linear = photometric != "cfa" and raw.ndim == 2
+    if mono_linear:   # tifffile insists on 3 samples for LinearRaw: write MinIsBlack, then patch the tag
+        photometric_code = 1
     write_kw: dict = dict(photometric=photometric_code, planarconfig="contig", bitspersample=bits,
                           subfiletype=0, metadata=None, software=False)
     if compression == "ljpeg":
@@ -176,6 +179,10 @@ def write_dng(
             tw.write(data, extratags=rawtags, **write_kw)
         else:
             tw.write(data, extratags=ifd0 + exif_tags + rawtags, **write_kw)
+    if mono_linear:
+        with tifffile.TiffFile(path, mode="r+b") as tf:
+            page = tf.pages.first.pages[0] if raw_in_subifd else tf.pages.first
+            page.tags[262].overwrite(34892)
     return path
 
 
@@ -188,3 +195,49 @@ def _exif_as_ifd0(exif: dict) -> list:
         code, dtype = codes[name]
         out.append(_tag(code, dtype, value if dtype == "s" else (value,)))
     return out
+
+
+def write_tiff_like(path: Path, magic: bytes, ifd0: list[tuple[int, int, bytes]],
+                    exif: list[tuple[int, int, bytes]] | None = None, trailer: bytes = b"") -> Path:
+    """A little-endian TIFF-structured file with any magic (0x55 for Panasonic RW2), an IFD0 and
+    an optional EXIF IFD; entries are (tag, TIFF type, packed value bytes).  Built from the TIFF 6.0
+    layout (header, IFD entry count, 12-byte entries, next-IFD offset, values beyond 4 bytes)."""
+    import struct
+
+    type_size = {1: 1, 2: 1, 3: 2, 4: 4, 5: 8, 7: 1, 10: 8}
+
+    def pack_ifd(entries, offset):
+        entries = sorted(entries)
+        head = struct.pack("<H", len(entries))
+        data_start = offset + 2 + 12 * len(entries) + 4
+        body, data = b"", b""
+        for tag, typ, value in entries:
+            count = len(value) // type_size[typ]
+            if len(value) <= 4:
+                body += struct.pack("<HHI", tag, typ, count) + value.ljust(4, b"\x00")
+            else:
+                body += struct.pack("<HHII", tag, typ, count, data_start + len(data))
+                data += value + (b"\x00" if len(value) % 2 else b"")
+        return head + body + struct.pack("<I", 0) + data
+
+    header = b"II" + magic + struct.pack("<I", 8)
+    entries = list(ifd0)
+    if exif:
+        probe = pack_ifd(entries + [(34665, 4, b"\x00" * 4)], 8)
+        exif_offset = 8 + len(probe)
+        entries.append((34665, 4, struct.pack("<I", exif_offset)))
+        blob = pack_ifd(entries, 8) + pack_ifd(exif, exif_offset)
+    else:
+        blob = pack_ifd(entries, 8)
+    Path(path).write_bytes(header + blob + trailer)
+    return Path(path)
+
+
+def ascii_value(text: str) -> bytes:
+    return text.encode("ascii") + b"\x00"
+
+
+def rational_value(*pairs: tuple[int, int]) -> bytes:
+    import struct
+
+    return b"".join(struct.pack("<II", n, d) for n, d in pairs)

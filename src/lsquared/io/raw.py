@@ -285,10 +285,36 @@ def _exif_from_exifread(path: Path) -> dict[str, Any]:
             out.setdefault(name, values)
         elif isinstance(values, (list, tuple)) and values:
             v = values[0]
-            if hasattr(v, "numerator") and hasattr(v, "denominator"):
-                v = (int(v.numerator), int(v.denominator))
+            if not isinstance(v, int) and hasattr(v, "numerator") and hasattr(v, "denominator"):
+                v = (int(v.numerator), int(v.denominator))      # exifread's Ratio
             out.setdefault(name, v)
     return out
+
+
+def _libraw_exif(path: Path, other=None, lens=None) -> Exif:
+    """EXIF of a non-DNG raw: exifread's reading of the file (TIFF-like raws, RW2 with its magic
+    0x55 included), gaps filled from LibRaw's own parse (``other``: iso, shutter, aperture, focal
+    length, time; ``lens``: make and model, e.g. from Panasonic maker notes)."""
+    ex = _exif_from_exifread(path)
+
+    def libraw(obj, name):
+        return getattr(obj, name, None) if obj is not None else None
+
+    stamp = libraw(other, "timestamp")
+    return Exif(
+        make=_clean(ex.get("Make")), model=_clean(ex.get("Model")),
+        lens_make=_clean(ex.get("LensMake")) or _clean(libraw(lens, "make")),
+        lens_model=_clean(ex.get("LensModel")) or _clean(libraw(lens, "model")),
+        exposure_time=_positive(ex.get("ExposureTime")) or _positive(libraw(other, "shutter_speed")),
+        f_number=_positive(ex.get("FNumber")) or _positive(libraw(other, "aperture")),
+        iso=_positive(_first(ex.get("ISOSpeedRatings"))) or _positive(libraw(other, "iso_speed")),
+        focal_length=_positive(ex.get("FocalLength")) or _positive(libraw(other, "focal_length")),
+        datetime_original=_clean(ex.get("DateTimeOriginal")) or _clean(ex.get("DateTime"))
+        or (stamp.strftime("%Y:%m:%d %H:%M:%S") if stamp is not None and stamp.year > 1970 else None),
+        artist=_clean(ex.get("Artist")) or _clean(libraw(other, "artist")), copyright=_clean(ex.get("Copyright")),
+        software=_clean(ex.get("Software")),
+        serial_number=_clean(ex.get("BodySerialNumber")) or _clean(ex.get("CameraSerialNumber")),
+    )
 
 
 def _meta_from_libraw(path: Path, raw) -> FrameMeta:
@@ -328,22 +354,7 @@ def _meta_from_libraw(path: Path, raw) -> FrameMeta:
         else:
             warnings.append("no colour matrix known for this camera")
 
-    other, lens = raw.other, raw.lens
-    ex = _exif_from_exifread(path)
-    exif = Exif(
-        make=_clean(ex.get("Make")), model=_clean(ex.get("Model")),
-        lens_make=_clean(ex.get("LensMake")) or _clean(lens.make),
-        lens_model=_clean(ex.get("LensModel")) or _clean(lens.model),
-        exposure_time=_positive(ex.get("ExposureTime")) or _positive(other.shutter_speed),
-        f_number=_positive(ex.get("FNumber")) or _positive(other.aperture),
-        iso=_positive(_first(ex.get("ISOSpeedRatings"))) or _positive(other.iso_speed),
-        focal_length=_positive(ex.get("FocalLength")) or _positive(other.focal_length),
-        datetime_original=_clean(ex.get("DateTimeOriginal")) or _clean(ex.get("DateTime"))
-        or (other.timestamp.strftime("%Y:%m:%d %H:%M:%S") if other.timestamp.year > 1970 else None),
-        artist=_clean(ex.get("Artist")) or _clean(other.artist), copyright=_clean(ex.get("Copyright")),
-        software=_clean(ex.get("Software")),
-        serial_number=_clean(ex.get("BodySerialNumber")) or _clean(ex.get("CameraSerialNumber")),
-    )
+    exif = _libraw_exif(path, raw.other, raw.lens)
     if sizes.pixel_aspect and abs(sizes.pixel_aspect - 1.0) > 1e-3:
         warnings.append(f"non-square pixels (aspect {sizes.pixel_aspect:.3f}) are not corrected")
     extra = {
@@ -520,6 +531,8 @@ def _meta_from_dng(path: Path, tags: DngTags, geometry: _Geometry) -> FrameMeta:
             else f"LinearRaw with {tags.layout.samples_per_pixel} samples"
         warnings.append(f"fallback: LibRaw demosaiced this {desc} sensor into linear camera RGB "
                         "(black 0, white 65535); lsquared's demosaic and highlight steps are skipped")
+    if tags.layout.compression == 9:
+        warnings.append("the raw data are VC-5 compressed (GoPro GPR): LibRaw cannot decode them")
     black, _ = _dng_black(tags, geometry, layout)
     white = min(tags.white_level)
     if len(set(tags.white_level)) > 1:
@@ -569,6 +582,8 @@ def _fast_path_ok(tags: DngTags, geometry: _Geometry) -> bool:
 
 
 def _dng_decoder_name(tags: DngTags, geometry: _Geometry) -> str:
+    if tags.layout.compression == 9:
+        return "none (LibRaw lacks the VC-5 decoder)"
     if geometry.layout is SensorLayout.FALLBACK:
         return "LibRaw (demosaiced: fallback)"
     return "lsquared lossless JPEG (parallel tiles)" if _fast_path_ok(tags, geometry) else "LibRaw"
