@@ -204,21 +204,10 @@ def write_tiff_like(path: Path, magic: bytes, ifd0: list[tuple[int, int, bytes]]
     layout (header, IFD entry count, 12-byte entries, next-IFD offset, values beyond 4 bytes)."""
     import struct
 
-    type_size = {1: 1, 2: 1, 3: 2, 4: 4, 5: 8, 7: 1, 10: 8}
+    from lsquared.io.dng import _pack_ifd     # the DNG writer's IFD packer (little-endian TIFF 6.0)
 
     def pack_ifd(entries, offset):
-        entries = sorted(entries)
-        head = struct.pack("<H", len(entries))
-        data_start = offset + 2 + 12 * len(entries) + 4
-        body, data = b"", b""
-        for tag, typ, value in entries:
-            count = len(value) // type_size[typ]
-            if len(value) <= 4:
-                body += struct.pack("<HHI", tag, typ, count) + value.ljust(4, b"\x00")
-            else:
-                body += struct.pack("<HHII", tag, typ, count, data_start + len(data))
-                data += value + (b"\x00" if len(value) % 2 else b"")
-        return head + body + struct.pack("<I", 0) + data
+        return _pack_ifd(sorted(entries), offset)
 
     header = b"II" + magic + struct.pack("<I", 8)
     entries = list(ifd0)
