@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import shutil
+import subprocess
+
 import numpy as np
 import pytest
 import rawpy
@@ -168,3 +171,16 @@ def test_never_overwrites_and_leaves_nothing_behind(tmp_path):
     write_dng(target, mosaic(32, 32), overwrite=True)
     with rawpy.imread(str(target)) as raw:
         assert raw.raw_image_visible.shape == (32, 32)
+
+
+@pytest.mark.skipif(shutil.which("exiftool") is None, reason="exiftool is not installed")
+@pytest.mark.parametrize("kind", ["bayer-preview", "bayer", "mono", "rgb"])
+def test_exiftool_validates_the_file(tmp_path, kind):
+    """ExifTool's -validate checks TIFF/EXIF/DNG structure (tag formats, counts, IFD order)."""
+    data = {"rgb": np.zeros((32, 48, 3), np.uint16)}.get(kind, mosaic(96, 128))
+    write_dng(tmp_path / "v.dng", data, cfa=None if kind == "mono" else "RGGB", color_matrix1=CM_A,
+              color_matrix2=CM_D65, as_shot_neutral=NEUTRAL, exif=EXIF, orientation=6,
+              preview=np.zeros((16, 16, 3), np.uint8) if kind == "bayer-preview" else None)
+    out = subprocess.run(["exiftool", "-validate", "-warning", "-a", str(tmp_path / "v.dng")],
+                         capture_output=True, text=True, check=True).stdout
+    assert "Validate" in out and ": OK" in out, out

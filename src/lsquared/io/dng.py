@@ -132,13 +132,15 @@ def _finish(path: str, exif: Exif, raw_page_fixes: dict[int, int]) -> None:
 
     - tifffile neither writes nested IFDs nor accepts tag 34665, so it writes a placeholder
       entry with the next code (no tag sorts between them, so IFD order stays ascending); the
-      EXIF IFD is packed here (TIFF 6.0 section 2) and appended, and the entry rewritten.
+      EXIF IFD is packed here (TIFF 6.0 section 2) and appended, and the entry rewritten;
+      the SubIFDs entry (preview layout) gets type LONG, as camera DNGs have it.
     - ``raw_page_fixes``: tag code -> SHORT value for the raw image's IFD: the
       PhotometricInterpretation of one-sample LinearRaw (tifffile insists on three samples)
       and the BitsPerSample of lossless-JPEG tiles (tifffile assumes 12)."""
     with tifffile.TiffFile(path, mode="r+b") as tif:
         page0 = tif.pages[0]
         entry_offset = page0.tags[_EXIF_PLACEHOLDER].offset
+        subifds_entry = page0.tags[330].offset if 330 in page0.tags else None
         raw_page = page0.pages[0] if page0.subifds else page0
         for code, value in raw_page_fixes.items():
             raw_page.tags[code].overwrite(value)
@@ -151,6 +153,9 @@ def _finish(path: str, exif: Exif, raw_page_fixes: dict[int, int]) -> None:
         fh.write(_pack_ifd(_exif_entries(exif), end))
         fh.seek(entry_offset)
         fh.write(struct.pack("<HHII", EXIF_IFD_TAG, LONG, 1, end))
+        if subifds_entry is not None:     # tifffile types SubIFDs as IFD (13); cameras and ExifTool use LONG
+            fh.seek(subifds_entry + 2)
+            fh.write(struct.pack("<H", LONG))
 
 
 def _ljpeg_tiles(data: np.ndarray, tile: int, components: int, bits: int) -> Iterator[bytes]:
