@@ -238,6 +238,8 @@ def write_dng(path: str | os.PathLike, data: np.ndarray, *,
     if not 8 <= bits <= 16:
         raise ParameterError(f"bits must be 8..16, got {bits}")
     white = (1 << bits) - 1 if white_level is None else int(white_level)
+    if not 0 < white < (1 << bits):
+        raise ParameterError(f"white_level {white} does not fit in {bits} bits; raise bits or lower the white level")
     if int(data.max(initial=0)) > white:
         raise ParameterError(f"data exceeds the white level {white}")
     if orientation not in _ORIENTATIONS:
