@@ -1,0 +1,444 @@
+"""Finished pictures out and in: JPEG, TIFF, PNG, HEIF and AVIF with EXIF and ICC profiles.
+
+``write_image`` takes integers the pipeline has already quantized (uint8 or uint16, (H, W, 3) RGB
+or (H, W) grey), display-encoded in one of the output spaces and already oriented, and writes
+them atomically with the space's ICC profile and the picture's EXIF.  ``read_image`` reads an
+already rendered picture back as float32 RGB for ``lsquared develop`` on a JPEG/PNG/TIFF.
+
+Encoders (docs/formats.md, "Output formats", has the reasons and the measured costs):
+  jpeg  Pillow / libjpeg-turbo, 8 bit, optimized Huffman tables, 4:4:4 at quality >= 90 else 4:2:0
+  tiff  tifffile, 8 or 16 bit, Adobe Deflate with horizontal predictor, strips compressed in
+        parallel; ICC in tag 34675, baseline Make/Model/... tags and an EXIF IFD
+  png   imagecodecs (libpng), 8 or 16 bit, with iCCP and eXIf chunks spliced in after IHDR
+  heif  pillow-heif (libheif + x265), 8 bit, or 10 bit from uint16; 4:2:0 (HEVC Main/Main 10,
+        what phones and operating systems decode)
+  avif  Pillow's own AVIF plugin (libavif + libaom), 8 bit, chroma as for JPEG
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import struct
+import warnings
+import zlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ..color import transfer
+from ..color.adaptation import adaptation_matrix
+from ..color.spaces import OUTPUT_SPACES, SPACES
+from ..errors import InputError, OutputError, ParameterError, UnsupportedError
+from ..frame import Exif
+from ..registry import Registry
+from . import exif as exif_io
+from .icc import ICC_D50_XYZ, icc_profile, identify_space, matrix_trc_model
+
+# --- formats -------------------------------------------------------------------------------
+
+TIFF_DEFLATE_LEVEL = 6          # zlib level; the predictor does most of the work
+TIFF_ROWS_PER_STRIP = 64        # small strips let tifffile compress on every core
+PNG_DEFLATE_LEVEL = 6
+HEIF_X265_PRESET = "fast"       # x265's "slow" default takes minutes for 24 MP (bench/encode.py)
+AVIF_SPEED = 9                  # libaom speed 0..10; the default 6 takes minutes for 24 MP
+
+
+@dataclass(frozen=True, slots=True)
+class _Job:
+    """Everything an encoder needs besides the target path and the pixels."""
+    quality: int | None
+    icc: bytes
+    exif: Exif | None
+    space: str
+
+    def exif_payload(self, pixels: np.ndarray, orientation: bool = True) -> bytes:
+        return exif_io.exif_bytes(self.exif, space=self.space, size=(pixels.shape[1], pixels.shape[0]),
+                                  orientation=orientation)
+
+
+@dataclass(frozen=True, slots=True)
+class ImageFormat:
+    name: str
+    suffix: str
+    default_quality: int | None     # None: lossless, quality is ignored
+    bits: tuple[int, ...]           # sample depths the file can hold
+    encode: Callable[[Path, np.ndarray, _Job], None]
+
+
+FORMATS: Registry[ImageFormat] = Registry("output format")
+SUFFIX_FORMATS = {".jpg": "jpeg", ".jpeg": "jpeg", ".tif": "tiff", ".tiff": "tiff", ".png": "png",
+                  ".heic": "heif", ".heif": "heif", ".avif": "avif"}
+
+
+def _to_uint8(pixels: np.ndarray) -> np.ndarray:
+    """uint16 -> uint8 by rounding v / 257 (65535 -> 255 exactly); uint8 passes through."""
+    if pixels.dtype == np.uint8:
+        return pixels
+    return ((pixels.astype(np.uint32) + 128) // 257).astype(np.uint8)
+
+
+def _pillow_image(pixels: np.ndarray):
+    from PIL import Image
+
+    return Image.fromarray(np.ascontiguousarray(_to_uint8(pixels)))
+
+
+def _encode_jpeg(path: Path, pixels: np.ndarray, job: _Job) -> None:
+    q = job.quality
+    _pillow_image(pixels).save(path, "JPEG", quality=q, subsampling=0 if q >= 90 else 2,
+                               optimize=True, icc_profile=job.icc, exif=job.exif_payload(pixels))
+
+
+def _encode_avif(path: Path, pixels: np.ndarray, job: _Job) -> None:
+    q = job.quality
+    options = {} if pixels.ndim == 2 else {"subsampling": "4:4:4" if q >= 90 else "4:2:0"}
+    # Orientation stays out of the EXIF: Pillow would move it to irot/imir and re-encode the
+    # EXIF as pure ASCII on the way (mangling accented names); no irot/imir means upright.
+    _pillow_image(pixels).save(path, "AVIF", quality=q, speed=AVIF_SPEED, icc_profile=job.icc,
+                               exif=job.exif_payload(pixels, orientation=False), **options)
+
+
+# ITU-T H.273 code points (colour primaries, transfer characteristics) of the output spaces, for
+# the HEVC stream's VUI: what a reader that ignores the ICC profile falls back on.  The matrix is
+# BT.601 full range, libheif's RGB -> YCbCr conversion.
+_H273 = {"srgb": (1, 13), "display-p3": (12, 13), "rec2020": (9, 1)}
+
+
+def _encode_heif(path: Path, pixels: np.ndarray, job: _Job) -> None:
+    try:
+        import pillow_heif
+    except ImportError as exc:
+        raise OutputError("HEIF output needs pillow-heif", path=path,
+                          hint="pip install 'lsquared[heif]'") from exc
+    deep = pixels.dtype == np.uint16
+    mode = ("RGB;16" if deep else "RGB") if pixels.ndim == 3 else ("I;16" if deep else "L")
+    heif = pillow_heif.from_bytes(mode=mode, size=(pixels.shape[1], pixels.shape[0]),
+                                  data=np.ascontiguousarray(pixels).tobytes())
+    primaries, curve = _H273[job.space]
+    heif.save(path, format="HEIF", quality=job.quality, chroma=420, icc_profile=job.icc,
+              exif=job.exif_payload(pixels), enc_params={"preset": HEIF_X265_PRESET},
+              color_primaries=primaries, transfer_characteristics=curve,
+              matrix_coefficients=6, full_range_flag=1)
+
+
+def _png_chunk(kind: bytes, data: bytes) -> bytes:
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+
+def _encode_png(path: Path, pixels: np.ndarray, job: _Job) -> None:
+    """libpng through imagecodecs (Pillow cannot hold 16-bit RGB), then the iCCP chunk
+    (PNG 3rd ed. 11.3.2.3: name, 0, method 0, zlib stream) and eXIf (11.3.6.1: the TIFF
+    structure without the JPEG "Exif\\0\\0" prefix) spliced in after the 25-byte IHDR."""
+    import imagecodecs
+
+    data = imagecodecs.png_encode(np.ascontiguousarray(pixels), level=PNG_DEFLATE_LEVEL)
+    name = SPACES[job.space].description.encode("latin-1", "replace")[:79]
+    extra = (_png_chunk(b"iCCP", name + b"\0\0" + zlib.compress(job.icc, 9))
+             + _png_chunk(b"eXIf", job.exif_payload(pixels)[6:]))
+    with open(path, "wb") as fh:
+        fh.write(data[:33] + extra + data[33:])
+
+
+def _encode_tiff(path: Path, pixels: np.ndarray, job: _Job) -> None:
+    """tifffile, then the EXIF IFD appended (tifffile does not write nested IFDs)."""
+    import tifffile
+
+    height, width = pixels.shape[:2]
+    ifd0, _ = exif_io.exif_entries(job.exif, space=job.space, size=(width, height))
+    extratags = [(tag, typ, 0 if typ == 2 else 1, value, True) for tag, (typ, value) in ifd0.items()]
+    extratags.append(exif_io.TIFF_EXIF_PLACEHOLDER)
+    tifffile.imwrite(path, pixels, photometric="rgb" if pixels.ndim == 3 else "minisblack",
+                     compression="zlib", compressionargs={"level": TIFF_DEFLATE_LEVEL},
+                     predictor=True, rowsperstrip=TIFF_ROWS_PER_STRIP, maxworkers=os.cpu_count(),
+                     iccprofile=job.icc, extratags=extratags, software=False, metadata=None,
+                     byteorder="<", bigtiff=False)
+    exif_io.attach_tiff_exif(path, job.exif, space=job.space, size=(width, height))
+
+
+FORMATS.register("jpeg", ImageFormat("jpeg", ".jpg", 92, (8,), _encode_jpeg), aliases=("jpg",))
+FORMATS.register("tiff", ImageFormat("tiff", ".tif", None, (8, 16), _encode_tiff), aliases=("tif",))
+FORMATS.register("png", ImageFormat("png", ".png", None, (8, 16), _encode_png))
+FORMATS.register("heif", ImageFormat("heif", ".heic", 70, (8, 10), _encode_heif), aliases=("heic",))
+FORMATS.register("avif", ImageFormat("avif", ".avif", 85, (8,), _encode_avif))
+
+
+def format_for_path(path: str | os.PathLike, format: str | None = None) -> str:
+    """The canonical format name: ``format`` if given, else from the suffix, else "jpeg"."""
+    if format is not None:
+        return FORMATS.validate(format)
+    return SUFFIX_FORMATS.get(Path(path).suffix.lower(), "jpeg")
+
+
+# --- atomic writing ------------------------------------------------------------------------
+
+def _check_target(target: Path, overwrite: bool) -> None:
+    folder = target.parent
+    if not folder.is_dir():
+        raise OutputError("the output folder does not exist", path=folder, hint="create it first")
+    if target.is_dir():
+        raise OutputError("is a folder, not a file name", path=target, hint="name an output file")
+    if target.exists() and not overwrite:
+        raise OutputError("exists already", path=target, hint="use --overwrite to replace it")
+
+
+def _open_temp(target: Path) -> Path:
+    """An empty temporary file beside the target, created with the umask's permissions (as
+    the final file should have; mkstemp would make it 0600)."""
+    for _ in range(10):
+        tmp = target.with_name(f".{target.name}.{secrets.token_hex(4)}.tmp")
+        try:
+            with open(tmp, "xb"):
+                return tmp
+        except FileExistsError:
+            continue
+        except OSError as exc:
+            raise OutputError(f"cannot write in this folder ({exc.strerror or exc})",
+                              path=target.parent, hint="check that it exists and is writable") from exc
+    raise OutputError("cannot create a temporary file", path=target.parent)
+
+
+def _publish(tmp: Path, target: Path, overwrite: bool) -> None:
+    """Move the finished file into place.  Without overwrite, a hard link refuses atomically
+    to replace a file that appeared meanwhile (another process writing the same name)."""
+    if overwrite:
+        os.replace(tmp, target)
+        return
+    try:
+        os.link(tmp, target)
+    except FileExistsError as exc:
+        raise OutputError("exists already", path=target, hint="use --overwrite to replace it") from exc
+    except OSError:                       # no hard links on this file system
+        if target.exists():
+            raise OutputError("exists already", path=target, hint="use --overwrite to replace it")
+        os.replace(tmp, target)
+        return
+    os.unlink(tmp)
+
+
+def atomic_write(target: str | os.PathLike, write: Callable[[Path], None], *,
+                 overwrite: bool = False) -> Path:
+    """Run ``write(temp_path)`` and move the result to ``target``; on any failure no file is
+    left behind and the target is untouched.  OSErrors become OutputErrors naming the file."""
+    target = Path(target)
+    _check_target(target, overwrite)
+    tmp = _open_temp(target)
+    try:
+        write(tmp)
+        _publish(tmp, target, overwrite)
+    except OSError as exc:
+        raise OutputError(f"could not write the file ({exc.strerror or exc})", path=target) from exc
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+    return target
+
+
+def _check_pixels(pixels: np.ndarray) -> np.ndarray:
+    pixels = np.asarray(pixels)
+    if pixels.dtype not in (np.uint8, np.uint16):
+        raise ValueError(f"write_image takes uint8 or uint16 pixels, not {pixels.dtype} "
+                         "(quantize in the pipeline)")
+    if not (pixels.ndim == 2 or (pixels.ndim == 3 and pixels.shape[2] == 3)) or 0 in pixels.shape:
+        raise ValueError(f"write_image takes (H, W, 3) RGB or (H, W) grey, not {pixels.shape}")
+    return pixels
+
+
+def write_image(path: str | os.PathLike, pixels: np.ndarray, *, format: str | None = None,
+                quality: int | None = None, exif: Exif | None = None, space: str = "srgb",
+                overwrite: bool = False) -> Path:
+    """Write a finished picture with its ICC profile and EXIF; returns the path written.
+
+    ``pixels``: uint8 or uint16, (H, W, 3) or (H, W) grey, oriented, display-encoded in
+    ``space`` (srgb, display-p3, rec2020).  ``format``: jpeg, tiff, png, heif, avif (None: from
+    the suffix, else jpeg).  ``quality``: 1..100 for the lossy formats (JPEG 92, HEIF 70,
+    AVIF 85 by default), ignored by the lossless ones.  uint16 goes to 8-bit-only formats
+    rounded to 8 bits, to HEIF as 10 bits.  Raises OutputError (existing file without
+    ``overwrite``, missing or unwritable folder, disk full) and never leaves a partial file."""
+    pixels = _check_pixels(pixels)
+    fmt = FORMATS[format_for_path(path, format)]
+    key = SPACES.validate(space)
+    if key not in OUTPUT_SPACES:
+        raise ParameterError(f"unknown output space '{space}'; choose one of: {', '.join(OUTPUT_SPACES)}")
+    if quality is not None and not (isinstance(quality, (int, np.integer)) and 1 <= quality <= 100):
+        raise ParameterError(f"quality must be a whole number from 1 to 100, not {quality!r}")
+    job = _Job(quality=int(quality if quality is not None else (fmt.default_quality or 0)),
+               icc=icc_profile(key, grey=pixels.ndim == 2), exif=exif, space=key)
+    return atomic_write(path, lambda tmp: fmt.encode(tmp, pixels, job), overwrite=overwrite)
+
+
+# --- reading -------------------------------------------------------------------------------
+
+READABLE = "JPEG, PNG, TIFF, HEIF or AVIF"
+
+# (swap axes, flip rows, flip columns) that display EXIF orientation 1..8 upright (EXIF 2.32
+# 4.6.4 tag 0x0112; e.g. 6 = "0th row at the visual right": transpose, then mirror columns)
+_ORIENTATIONS = {1: (False, False, False), 2: (False, False, True), 3: (False, True, True),
+                 4: (False, True, False), 5: (True, False, False), 6: (True, False, True),
+                 7: (True, True, True), 8: (True, True, False)}
+
+
+def apply_orientation(pixels: np.ndarray, orientation: int) -> np.ndarray:
+    swap, flip_rows, flip_cols = _ORIENTATIONS.get(int(orientation), _ORIENTATIONS[1])
+    if swap:
+        pixels = np.swapaxes(pixels, 0, 1)
+    if flip_rows:
+        pixels = pixels[::-1]
+    if flip_cols:
+        pixels = pixels[:, ::-1]
+    return pixels
+
+
+def _check_input(path: Path) -> None:
+    if not path.exists():
+        raise InputError("no such file", path=path, hint="check the name")
+    if path.is_dir():
+        raise InputError("is a folder, not an image file", path=path, hint="name a picture file")
+
+
+_TIFF_MAGIC = (b"II*\0", b"MM\0*", b"II+\0", b"MM\0+")
+_DNG_VERSION = 50706
+
+
+def _read_tiff(path: Path):
+    """tifffile for the pixels (Pillow cannot hold 16-bit RGB or float TIFFs), Pillow's EXIF
+    reader for IFD0 and the EXIF IFD."""
+    import tifffile
+    from PIL import Image
+
+    with tifffile.TiffFile(path) as tif:
+        page = tif.pages.first
+        if _DNG_VERSION in page.tags:
+            raise InputError("is a camera raw file (DNG), not a rendered picture", path=path,
+                             hint="develop it as a raw file")
+        photometric = page.photometric
+        if photometric in (tifffile.PHOTOMETRIC.SEPARATED, tifffile.PHOTOMETRIC.CIELAB,
+                           tifffile.PHOTOMETRIC.ICCLAB, tifffile.PHOTOMETRIC.ITULAB):
+            name = "CMYK" if photometric == tifffile.PHOTOMETRIC.SEPARATED else photometric.name
+            raise UnsupportedError(f"{name} TIFF pictures are not supported", path=path,
+                                   hint="convert the picture to RGB first")
+        data = page.asarray()
+        if photometric == tifffile.PHOTOMETRIC.PALETTE:
+            data = np.moveaxis(tifffile.apply_colormap(data, page.colormap), 0, -1)
+        elif page.planarconfig == tifffile.PLANARCONFIG.SEPARATE and data.ndim == 3:
+            data = np.moveaxis(data, 0, -1)
+        if photometric == tifffile.PHOTOMETRIC.MINISWHITE:
+            data = (np.iinfo(data.dtype).max - data) if data.dtype.kind == "u" else 1.0 - data
+        icc = page.iccprofile
+    with open(path, "rb") as fh:
+        block = Image.Exif()
+        block.load_from_fp(fh)
+        block.get_ifd(exif_io.EXIF_IFD)                   # read while the file is open
+    return data, icc, block
+
+
+def _decode_heif(path: Path) -> np.ndarray:
+    import pillow_heif
+
+    heif = pillow_heif.open_heif(path, convert_hdr_to_8bit=False)
+    return np.asarray(heif)
+
+
+def _decode_pillow(im) -> np.ndarray:
+    if im.mode in ("P", "PA", "1", "YCbCr"):
+        im = im.convert("RGBA" if "transparency" in im.info or im.mode == "PA" else "RGB")
+    return np.asarray(im)
+
+
+def _normalize(data: np.ndarray, path: Path) -> np.ndarray:
+    """Integers or floats (H, W[, C]) -> float32 (H, W, 3) in [0, 1]; grey is repeated and
+    alpha dropped (the picture is developed as if composed on nothing)."""
+    if data.ndim == 3 and data.shape[2] in (2, 4):
+        data = data[..., :-1]
+    if data.ndim == 3 and data.shape[2] == 1:
+        data = data[..., 0]
+    if data.ndim not in (2, 3) or (data.ndim == 3 and data.shape[2] != 3):
+        raise UnsupportedError(f"images of shape {data.shape} are not supported", path=path,
+                               hint="give an RGB or grey picture")
+    if data.dtype.kind in "ui":
+        scale = np.float32(1.0 / np.iinfo(data.dtype).max)
+        out = data.astype(np.float32) * scale
+    else:
+        out = np.clip(data.astype(np.float32), 0.0, 1.0)
+    if out.ndim == 2:
+        out = np.repeat(out[..., None], 3, axis=2)
+    return np.ascontiguousarray(out)
+
+
+def _into_known_space(pixels: np.ndarray, icc: bytes, path: Path) -> tuple[np.ndarray, str | None]:
+    """Pixels tagged with a profile we do not recognise (Adobe RGB, ProPhoto, a monitor's
+    profile): converted through its matrix and curves to Rec.2020, which holds every common
+    working space's gamut but ProPhoto's extremes (those clip).  LUT-based or broken profiles:
+    the pixels are kept and called untagged, with a warning."""
+    model = matrix_trc_model(icc)
+    if model is None:
+        warnings.warn(f"{path}: its ICC profile is neither recognised nor a matrix/TRC profile; "
+                      "the pixels are used as they are (use --input-space to say what they are)",
+                      stacklevel=3)
+        return pixels, None
+    decode, to_pcs = model
+    target = SPACES["rec2020"]
+    m = target.from_xyz @ adaptation_matrix(ICC_D50_XYZ, target.white, "bradford") @ to_pcs
+    out = np.empty_like(pixels)
+    for y in range(0, pixels.shape[0], 256):         # bands keep the float64 work small
+        linear = decode(pixels[y:y + 256]) @ m.T
+        out[y:y + 256] = transfer.encode(np.clip(linear, 0.0, 1.0), target.transfer)
+    return out, "rec2020"
+
+
+def read_image(path: str | os.PathLike) -> tuple[np.ndarray, str | None, Exif]:
+    """A rendered picture as (float32 (H, W, 3) in [0, 1] upright, space name or None, Exif).
+
+    The space comes from the embedded ICC profile (``identify_space``); a profile that names
+    none of lsquared's spaces is converted to Rec.2020; None means there is no profile.
+    Raises InputError (UnsupportedError for CMYK and the like) with one line naming the file."""
+    from PIL import Image, UnidentifiedImageError
+
+    p = Path(path)
+    _check_input(p)
+    try:
+        import pillow_heif
+        pillow_heif.register_heif_opener()
+    except ImportError:
+        pass
+    try:
+        with open(p, "rb") as fh:
+            magic = fh.read(4)
+        if magic in _TIFF_MAGIC:
+            data, icc, exif_block = _read_tiff(p)
+        else:
+            with Image.open(p) as im:
+                exif_block, icc = im.getexif(), im.info.get("icc_profile")
+                if im.mode in ("CMYK", "LAB", "HSV"):
+                    raise UnsupportedError(f"{im.mode} pictures are not supported", path=p,
+                                           hint="convert the picture to RGB first")
+                if im.format == "PNG":               # Pillow reads 16-bit RGB PNG as 8 bit
+                    import imagecodecs
+                    data = imagecodecs.png_decode(p.read_bytes())
+                elif im.format == "HEIF":            # pillow-heif keeps 10 bits this way
+                    data = _decode_heif(p)
+                else:
+                    im.load()
+                    data = _decode_pillow(im)
+    except UnidentifiedImageError as exc:
+        raise InputError(f"not a picture lsquared can read ({READABLE})", path=p,
+                         hint="for camera raw files use the raw reader") from exc
+    except InputError:
+        raise
+    except Exception as exc:
+        # Pillow raises OSError/SyntaxError/ValueError on truncated data, the codecs their own
+        # error classes; a bug of ours (any other module) keeps its traceback.
+        origin = type(exc).__module__.split(".")[0]
+        if isinstance(exc, (OSError, SyntaxError, ValueError, EOFError, struct.error)) or \
+                origin in ("imagecodecs", "tifffile", "pillow_heif", "PIL"):
+            raise InputError(f"cannot decode the picture, it is truncated or corrupt ({exc})",
+                             path=p, hint="re-export or copy the file again") from exc
+        raise
+    pixels = _normalize(data, p)
+    pixels = np.ascontiguousarray(apply_orientation(pixels, exif_io.exif_orientation(exif_block)))
+    space = identify_space(icc) if icc else None
+    if icc and space not in SPACES:
+        pixels, space = _into_known_space(pixels, icc, p)
+    return pixels, space, exif_io.parse_exif(exif_block)
