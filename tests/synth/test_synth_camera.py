@@ -9,6 +9,7 @@ import pytest
 import rawpy
 
 from lsquared.color.dng_model import neutral_to_xy
+from lsquared.errors import ParameterError
 from lsquared.frame import CameraColor, cfa_channel_map
 from lsquared.synth import camera as C
 from lsquared.synth import spectra as S
@@ -171,3 +172,16 @@ def test_dng_holds_the_quantized_integral(tmp_path, cfa, orientation):
     with rawpy.imread(str(tmp_path / "q.dng")) as raw:
         assert np.array_equal(raw.raw_image_visible, expected.astype(np.uint16))
         assert "".join(raw.color_desc.decode()[i] for i in raw.raw_pattern.ravel()) == cfa
+
+
+def test_xyz_reference_is_the_d65_truth_of_each_material(scene):
+    camera = C.SimulatedCamera()
+    xyz = C.render_reference(scene, camera, space="xyz")
+    x0, y0, x1, y1 = scene.region("orange").box
+    np.testing.assert_allclose(xyz[y0 + 2:y1 - 2, x0 + 2:x1 - 2].reshape(-1, 3).mean(axis=0),
+                               S.spectrum_to_XYZ(S.colorchecker_reflectances()[6], S.illuminant_spd("D65")), rtol=1e-5)
+    x0, y0, x1, y1 = scene.region("ramp").box
+    ramp_y = xyz[(y0 + y1) // 2, x0:x1, 1]
+    assert np.all(np.diff(ramp_y) > 0) and ramp_y[-1] == pytest.approx(1.0, abs=0.01)
+    with pytest.raises(ParameterError):
+        C.render_reference(scene, camera, space="lab")

@@ -41,6 +41,7 @@ from ..frame import CFA_PATTERNS, cfa_channel_map
 from . import spectra
 from .geometry import display_to_sensor
 from .scene import Scene
+from .truth import material_xyz_table
 
 ILLUMINANT_A, ILLUMINANT_D65 = 17, 21       # EXIF LightSource codes
 
@@ -229,13 +230,22 @@ def compose(scene: Scene, table: np.ndarray, psf_sigma: float = 0.0) -> np.ndarr
     return out
 
 
-def render_reference(scene: Scene, camera: SimulatedCamera, *, headroom_ev: float = 0.5) -> np.ndarray:
-    """Noise-free, unmosaiced, unclipped linear camera RGB of the scene, float32 (H, W, 3),
-    display orientation, 0 = black and 1 = the white level, optics blur applied.
+def render_reference(scene: Scene, camera: SimulatedCamera, *, headroom_ev: float = 0.5,
+                     space: str = "camera") -> np.ndarray:
+    """Noise-free, unmosaiced, unclipped reference of the scene, float32 (H, W, 3), display
+    orientation, optics blur applied.
 
-    This is what an ideal demosaic + denoise would recover from the mosaic (before clipping):
-    the ground truth for the demosaic, denoise and highlight tests."""
-    return compose(scene, material_table(scene, camera, headroom_ev), camera.psf_sigma)
+    space="camera": linear camera RGB, 0 = black and 1 = the white level: what an ideal
+    demosaic + denoise would recover from the mosaic (before clipping), the ground truth for
+    the demosaic, denoise and highlight tests.  space="xyz": the truth XYZ (D65, perfect white
+    Y = 1) of ``truth.material_xyz_table``, what a colorimetric development should show."""
+    if space == "camera":
+        table = material_table(scene, camera, headroom_ev)
+    elif space == "xyz":
+        table = material_xyz_table(scene)
+    else:
+        raise ParameterError(f"reference space must be 'camera' or 'xyz', got {space!r}")
+    return compose(scene, table, camera.psf_sigma)
 
 
 def render_signal(scene: Scene, camera: SimulatedCamera, *, headroom_ev: float = 0.5,

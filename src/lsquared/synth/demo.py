@@ -71,7 +71,7 @@ class DemoInfo:
 
     def reference_xyz(self) -> np.ndarray:
         """Per-pixel truth XYZ (D65, perfect white Y = 1), picture geometry, lens blur applied."""
-        return self._cropped(cam.compose(self.scene, material_xyz_table(self.scene), self.camera.psf_sigma))
+        return self._cropped(cam.render_reference(self.scene, self.camera, space="xyz"))
 
     def describe(self) -> str:
         p = self.profile
