@@ -162,12 +162,17 @@ def test_binary_junk_and_long_lines_refused(tmp_path):
         read_cube(tmp_path / "empty.cube")
 
 
+def _sparse(path, header: bytes, size: int):
+    """A file of ``size`` bytes that takes no disk: the header, then a hole of NUL bytes."""
+    with open(path, "wb") as f:
+        f.write(header)
+        f.truncate(size)
+    return path
+
+
 def test_huge_file_refused_before_reading(tmp_path):
     """A 2 GB sparse file: refused by its size at once, never read."""
-    p = tmp_path / "huge.cube"
-    with open(p, "wb") as f:
-        f.write(b"LUT_3D_SIZE 33\n")
-        f.truncate(2 * 1024 ** 3)
+    p = _sparse(tmp_path / "huge.cube", b"LUT_3D_SIZE 33\n", 2 * 1024 ** 3)
     t0 = time.perf_counter()
     with pytest.raises(LutFormatError, match="MiB"):
         read_cube(p)
@@ -178,10 +183,7 @@ def test_huge_file_refused_before_reading(tmp_path):
 
 def test_sparse_file_just_under_the_limit_fails_fast(tmp_path):
     """A header then a 300 MB hole of NUL bytes: stopped at the first bad line."""
-    p = tmp_path / "holes.cube"
-    with open(p, "wb") as f:
-        f.write(b"LUT_3D_SIZE 65\n")
-        f.truncate(300 * 1024 ** 2)
+    p = _sparse(tmp_path / "holes.cube", b"LUT_3D_SIZE 65\n", 300 * 1024 ** 2)
     t0 = time.perf_counter()
     with pytest.raises(LutFormatError, match="line 2"):
         read_cube(p)
@@ -218,9 +220,12 @@ def test_bad_haldclut_refused(tmp_path):
         read_lut(tmp_path / "x.3dl")
 
 
-def test_lutdata_sample_matches_kernel():
+def test_lutdata_sample_matches_kernel_and_keeps_values_beyond_one():
     t = _table(5)
     d = LutData(table3d=t)
-    pts = np.random.default_rng(3).random((100, 3))
+    pts = np.random.default_rng(3).random((1000, 3))
+    pts[:50] = np.round(pts[:50] * 4) / 4                     # on nodes, edges and ties
     from lsquared.kernels.lut3d import apply_lut3d
     assert np.allclose(d.sample(pts), apply_lut3d(pts[None].astype(np.float32), t)[0], atol=1e-6)
+    big = LutData(table3d=t * 2 - 0.5)                         # values in -0.5..1.5: kept
+    assert big.sample(pts).min() < 0 and big.sample(pts).max() > 1

@@ -71,7 +71,7 @@ def test_lut_matches_exact_math(name):
     exact = sample_look(look, v)
     got = compile_look(look).apply(v[None].astype(np.float32))[0]
     de = colour.delta_E(_lab(exact, "srgb"), _lab(got, "srgb"), method="CIE 2000")
-    assert de.mean() < 0.3 and np.percentile(de, 99) < 1.5, (de.mean(), np.percentile(de, 99))
+    assert de.mean() < 0.35 and np.percentile(de, 99) < 2.0, (de.mean(), np.percentile(de, 99))
 
 
 def test_contract_types_and_cache():

@@ -64,9 +64,8 @@ class LutData:
         return self.domain_min == (0.0, 0.0, 0.0) and self.domain_max == (1.0, 1.0, 1.0)
 
     def sample(self, rgb: np.ndarray) -> np.ndarray:
-        """Evaluate at (M, 3) points: 1D shaper (linear) then 3D (tetrahedral); float64 out."""
-        from ..kernels.lut3d import apply_lut3d
-
+        """Evaluate at (M, 3) points: 1D shaper (linear) then 3D (tetrahedral); float64 out,
+        not clipped (a LUT's values are what its file says)."""
         x = np.asarray(rgb, dtype=np.float64)
         if self.table1d is not None:
             lo = np.array(self.domain1d_min)
@@ -77,9 +76,28 @@ class LutData:
         if self.table3d is not None:
             lo = np.array(self.domain_min)
             hi = np.array(self.domain_max)
-            t = ((x - lo) / (hi - lo)).astype(np.float32)
-            x = apply_lut3d(t[None], self.table3d)[0].astype(np.float64)
+            x = tetrahedral_points(self.table3d, (x - lo) / (hi - lo))
         return x
+
+
+def tetrahedral_points(table: np.ndarray, pts: np.ndarray) -> np.ndarray:
+    """Tetrahedral interpolation (Kasson et al. 1995) of an (N, N, N, 3) table at (M, 3)
+    points in [0, 1] (clamped), in float64 numpy: the compile-time twin of kernels.lut3d."""
+    n = table.shape[0]
+    x = np.clip(pts, 0.0, 1.0) * (n - 1)
+    cell = np.minimum(x.astype(np.int64), n - 2)
+    f = x - cell
+    order = np.argsort(-f, axis=1, kind="stable")            # axes by falling fraction
+    fs = np.take_along_axis(f, order, axis=1)
+    weights = np.stack([1 - fs[:, 0], fs[:, 0] - fs[:, 1], fs[:, 1] - fs[:, 2], fs[:, 2]], axis=1)
+    corner = cell.copy()
+    rows = np.arange(len(pts))
+    t = np.asarray(table, dtype=np.float64)
+    out = weights[:, :1] * t[corner[:, 0], corner[:, 1], corner[:, 2]]
+    for step in range(3):
+        corner[rows, order[:, step]] += 1
+        out += weights[:, step + 1:step + 2] * t[corner[:, 0], corner[:, 1], corner[:, 2]]
+    return out
 
 
 # --- reading ------------------------------------------------------------------------------

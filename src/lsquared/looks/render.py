@@ -270,7 +270,7 @@ def render_points(look: Look, vlog_rgb: np.ndarray, output_space: str = "srgb",
     if look.exposure is not None and look.exposure.ev != 0:
         lin = lin * 2.0 ** look.exposure.ev
     if look.lut is not None:
-        return _render_imported(look, lin, out_space)
+        return _render_imported(look, lin, out_space, extend)
     vg_to_xyz = SPACES["vgamut"].to_xyz
     if look.monochrome is not None:
         mono = monochrome_value(lin, look.monochrome.filter, look.monochrome.strength)
@@ -289,7 +289,11 @@ def render_points(look: Look, vlog_rgb: np.ndarray, output_space: str = "srgb",
     return out
 
 
-def _render_imported(look: Look, lin_vgamut: np.ndarray, out_space: str) -> np.ndarray:
+def _render_imported(look: Look, lin_vgamut: np.ndarray, out_space: str, extend: bool) -> np.ndarray:
+    """An imported LUT: wrap it so it takes V-Log, and convert what it gives to ``out_space``.
+
+    LUT values are kept as they are when the spaces agree (node values beyond [0, 1], as a
+    hard-clipping look exports, then interpolate as in the original); else clipped."""
     lut = look.lut
     if lut.input_space == "vlog":
         x = transfer.vlog_encode(lin_vgamut)
@@ -297,9 +301,14 @@ def _render_imported(look: Look, lin_vgamut: np.ndarray, out_space: str) -> np.n
         sp = SPACES[lut.input_space]
         rgb = np.clip(lin_vgamut @ rgb_to_rgb_matrix("vgamut", sp).T, 0.0, 1.0)
         x = transfer.encode(rgb, sp.transfer)
-    y = np.clip(look.lut_data.sample(x), 0.0, 1.0)
+    y = look.lut_data.sample(x)
     if lut.output_space == out_space:
-        return y
+        return np.clip(y, *EXTENDED_RANGE) if extend else np.clip(y, 0.0, 1.0)
+    y = np.clip(y, 0.0, 1.0)
     src = SPACES[lut.output_space]
-    xyz = transfer.decode(y, src.transfer) @ src.to_xyz.T
-    return encode_output(xyz, out_space, 0.0)
+    if lut.output_space == "rec709":
+        # video code values meant for a BT.1886 display (ITU-R BT.1886: L = V^2.4, black 0)
+        display = y ** 2.4
+    else:
+        display = transfer.decode(y, src.transfer)     # our own output encodings
+    return encode_output(display @ src.to_xyz.T, out_space, 0.0)
