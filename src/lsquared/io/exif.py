@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import math
 import struct
+import warnings
 from fractions import Fraction
 
 from PIL import ExifTags, Image, TiffImagePlugin
@@ -171,24 +172,25 @@ def _as_float(value) -> float | None:
 
 def parse_exif(source: bytes | Image.Exif | None) -> Exif:
     """An ``Exif`` record from EXIF bytes (with or without the b"Exif\\0\\0" prefix) or a
-    Pillow ``Image.Exif``; missing or unreadable fields are None."""
+    Pillow ``Image.Exif``; missing or unreadable fields are None (Pillow's warnings about
+    corrupt EXIF are silenced: a damaged EXIF block must not stop a develop)."""
     if source is None:
         return Exif()
-    if isinstance(source, Image.Exif):
-        data = source
-    else:
-        data = Image.Exif()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
         try:
-            data.load(bytes(source))
-        except (SyntaxError, ValueError, OSError, IndexError, KeyError):
+            if isinstance(source, Image.Exif):
+                data = source
+            else:
+                data = Image.Exif()
+                data.load(bytes(source))
+            ifd0 = dict(data)
+            sub = data.get_ifd(EXIF_IFD)
+        except (SyntaxError, ValueError, OSError, IndexError, KeyError, TypeError, struct.error):
             return Exif()
-    try:
-        sub = data.get_ifd(EXIF_IFD)
-    except (SyntaxError, ValueError, OSError, IndexError, KeyError, TypeError):
-        sub = {}
     fields: dict[str, object] = {}
     for name, tag in _IFD0_TEXT.items():
-        fields[name] = _as_text(data.get(tag))
+        fields[name] = _as_text(ifd0.get(tag))
     for name, tag in _EXIF_TEXT.items():
         fields[name] = _as_text(sub.get(tag))
     for name, tag in _EXIF_RATIONAL.items():

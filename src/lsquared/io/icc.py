@@ -199,15 +199,20 @@ def _read_curve(blob: bytes):
 
 
 def matrix_trc_model(icc: bytes):
-    """(decode, M) of an RGB matrix/TRC profile: ``decode`` maps encoded values (..., 3) in
-    [0, 1] to linear, ``M`` linear RGB to XYZ relative to the ICC D50 white; None where the
-    profile is not an RGB matrix/TRC display profile (LUT-based, CMYK, grey, broken)."""
+    """(decode, M) of a matrix/TRC display profile: ``decode`` maps encoded RGB (..., 3) in
+    [0, 1] to linear, ``M`` linear RGB to XYZ relative to the ICC D50 white.  A grey (kTRC)
+    profile is read for pixels with three equal channels: its curve on each channel and M
+    sending (1, 1, 1) to D50.  None for anything else (LUT-based, CMYK, Lab, broken)."""
     try:
         tags = _tag_table(icc)
-        if icc[16:20] != b"RGB ":
+        if icc[16:20] == b"RGB ":
+            m = np.stack([_read_xyz(tags[t]) for t in (b"rXYZ", b"gXYZ", b"bXYZ")], axis=1)
+            curves = [_read_curve(tags[t]) for t in (b"rTRC", b"gTRC", b"bTRC")]
+        elif icc[16:20] == b"GRAY":
+            m = np.outer(ICC_D50_XYZ, np.full(3, 1.0 / 3.0))
+            curves = [_read_curve(tags[b"kTRC"])] * 3
+        else:
             return None
-        m = np.stack([_read_xyz(tags[t]) for t in (b"rXYZ", b"gXYZ", b"bXYZ")], axis=1)
-        curves = [_read_curve(tags[t]) for t in (b"rTRC", b"gTRC", b"bTRC")]
     except (KeyError, ValueError, struct.error):
         return None
 
