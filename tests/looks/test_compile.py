@@ -124,3 +124,14 @@ def test_standard_is_a_smooth_monotonic_tone_curve():
     w = sample_look(look, np.full((1, 3), transfer.vlog_encode(1.0)))[0, 1]
     assert 0.9 < w < 1.0
     assert y[-1] > 0.99
+
+
+def test_docs_parameter_tables_are_generated_from_the_steps():
+    """docs/looks.md holds parameter_reference() between its markers (regenerate if this fails)."""
+    from pathlib import Path
+
+    from lsquared.looks.steps import parameter_reference
+
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "looks.md").read_text()
+    block = doc.split("<!-- parameters:begin -->\n")[1].split("<!-- parameters:end -->")[0]
+    assert block.strip() == parameter_reference().strip()

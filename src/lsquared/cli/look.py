@@ -24,12 +24,19 @@ def register(app: typer.Typer) -> None:
     app.add_typer(look_app, name="look")
 
 
-def list_command(dirs: Optional[list[Path]] = DIR_OPTION) -> None:
+def list_command(dirs: Optional[list[Path]] = DIR_OPTION,
+                 reference: bool = typer.Option(False, "--reference",
+                                                help="Print every step and parameter a look file can use.")) -> None:
     """List the built-in looks and your own (in the config folder and --dir folders)."""
     from rich.table import Table
 
     from ..looks import available_looks, resolve_look, user_looks_dir
     from .common import console
+
+    if reference:
+        from ..looks.steps import parameter_reference
+        console.print(parameter_reference(), markup=False)
+        return
 
     table = Table(box=None, show_header=True, header_style="bold")
     table.add_column("look")

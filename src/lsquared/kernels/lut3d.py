@@ -116,6 +116,21 @@ def apply_lut3d_float(image, flat, n, out):
     return out
 
 
+@njit(cache=True, inline="always")
+def _interp_codes(cr, cg, cb, packed, n, ir, ig, ib, frac, top):
+    """One pixel of integer codes through the packed table: three clipped output values."""
+    w0, w1, w2, w3, o1, o2 = _corners(frac[cr], frac[cg], frac[cb], n * n, n, 1)
+    p0 = ir[cr] + ig[cg] + ib[cb]
+    p1 = p0 + o1
+    p2 = p0 + o2
+    p3 = p0 + n * n + n + 1
+    zero = np.float32(0.0)
+    v0 = w0 * packed[p0, 0] + w1 * packed[p1, 0] + w2 * packed[p2, 0] + w3 * packed[p3, 0]
+    v1 = w0 * packed[p0, 1] + w1 * packed[p1, 1] + w2 * packed[p2, 1] + w3 * packed[p3, 1]
+    v2 = w0 * packed[p0, 2] + w1 * packed[p1, 2] + w2 * packed[p2, 2] + w3 * packed[p3, 2]
+    return min(max(v0, zero), top), min(max(v1, zero), top), min(max(v2, zero), top)
+
+
 @njit(parallel=True, cache=True)
 def apply_lut3d_codes(image, packed, n, ir, ig, ib, frac, top, out):
     """Integer image (H, W, 3) -> integer ``out`` through a packed, pre-scaled table.
@@ -127,25 +142,13 @@ def apply_lut3d_codes(image, packed, n, ir, ig, ib, frac, top, out):
     h = image.shape[0]
     w = image.shape[1]
     top = np.float32(top)
-    zero = np.float32(0.0)
-    sr = n * n
-    o3 = n * n + n + 1
     for y in prange(h):
         for x in range(w):
-            cr = image[y, x, 0]
-            cg = image[y, x, 1]
-            cb = image[y, x, 2]
-            w0, w1, w2, w3, o1, o2 = _corners(frac[cr], frac[cg], frac[cb], sr, n, 1)
-            p0 = ir[cr] + ig[cg] + ib[cb]
-            p1 = p0 + o1
-            p2 = p0 + o2
-            p3 = p0 + o3
-            v0 = w0 * packed[p0, 0] + w1 * packed[p1, 0] + w2 * packed[p2, 0] + w3 * packed[p3, 0]
-            v1 = w0 * packed[p0, 1] + w1 * packed[p1, 1] + w2 * packed[p2, 1] + w3 * packed[p3, 1]
-            v2 = w0 * packed[p0, 2] + w1 * packed[p1, 2] + w2 * packed[p2, 2] + w3 * packed[p3, 2]
-            out[y, x, 0] = min(max(v0, zero), top)
-            out[y, x, 1] = min(max(v1, zero), top)
-            out[y, x, 2] = min(max(v2, zero), top)
+            v0, v1, v2 = _interp_codes(image[y, x, 0], image[y, x, 1], image[y, x, 2],
+                                       packed, n, ir, ig, ib, frac, top)
+            out[y, x, 0] = v0
+            out[y, x, 1] = v1
+            out[y, x, 2] = v2
     return out
 
 
@@ -226,14 +229,27 @@ def apply_lut3d_int(image: np.ndarray, table: np.ndarray, in_bits: int | None = 
 
 
 def dense_table_u8(table: np.ndarray) -> np.ndarray:
-    """Every 8-bit RGB triple through the LUT: (2^24, 4) uint8, key = r << 16 | g << 8 | b."""
-    codes = np.arange(1 << 24, dtype=np.uint32)
-    grid = np.empty((1 << 12, 1 << 12, 3), dtype=np.uint8)
-    flat = grid.reshape(-1, 3)
-    flat[:, 0] = codes >> 16
-    flat[:, 1] = (codes >> 8) & 255
-    flat[:, 2] = codes & 255
-    res = apply_lut3d_int(grid, table, 8, 8)
+    """Every 8-bit RGB triple through the LUT: (2^24, 4) uint8, key = r << 16 | g << 8 | b.
+
+    Computed by the same arithmetic as ``apply_lut3d_codes``, so a lookup in it gives the
+    very same codes as the per-pixel kernel."""
+    n = table.shape[0]
+    packed = pack_table(table, 255.0, 0.5)
+    ir, ig, ib, frac = code_tables(n, 256, 256)
     dense = np.zeros((1 << 24, 4), dtype=np.uint8)
-    dense[:, :3] = res.reshape(-1, 3)
+    _fill_dense_u8(packed, n, ir, ig, ib, frac, dense.reshape(256, 256, 256, 4))
     return dense
+
+
+@njit(parallel=True, cache=True)
+def _fill_dense_u8(packed, n, ir, ig, ib, frac, dense):
+    """dense[r, g, b, :3] for every code triple, by the per-pixel kernel's own arithmetic."""
+    top = np.float32(255.0)
+    for r in prange(256):
+        for g in range(256):
+            for b in range(256):
+                v0, v1, v2 = _interp_codes(np.uint8(r), np.uint8(g), np.uint8(b),
+                                           packed, n, ir, ig, ib, frac, top)
+                dense[r, g, b, 0] = v0
+                dense[r, g, b, 1] = v1
+                dense[r, g, b, 2] = v2

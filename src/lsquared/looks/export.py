@@ -14,7 +14,7 @@ from ..io import lutfile
 from .compile import compile_look, sample_look
 from .library import LOOKS, resolve_look, user_looks_dir
 from .model import Look
-from .steps import CHOICES, ImportedLut
+from .steps import ImportedLut, choices_of
 
 EXPORT_DEFAULT_SIZE = {"vlt": 17, "haldclut": 64}
 
@@ -72,9 +72,9 @@ def import_lut(file: str | os.PathLike, name: str, *, input_space: str = "vlog",
     The LUT is read (and so validated) first; nothing is written if it is malformed."""
     valid_look_name(name)
     for value, field in ((input_space, "input_space"), (output_space, "output_space")):
-        if value not in CHOICES[(ImportedLut, field)]:
+        if value not in choices_of(ImportedLut, field):
             raise ParameterError(f"unknown {field.replace('_', ' ')} '{value}'; choose one of: "
-                                 + ", ".join(CHOICES[(ImportedLut, field)]))
+                                 + ", ".join(choices_of(ImportedLut, field)))
     src = Path(file)
     if src.suffix.lower() not in (".cube", ".vlt"):
         raise ParameterError(f"{src}: import takes a .cube or .vlt file")

@@ -2,8 +2,9 @@
 
 A look file (TOML) has one table per step, named as in ``STEPS``; a missing table means the
 step is off.  The steps run in the order of ``STEPS`` (colour steps, compiled into the 3D
-LUT), then the spatial steps (``SPATIAL_STEPS``) on the finished picture.  Each field's
-comment is its documentation: ``lsquared look show`` and docs/looks.md are derived from it.
+LUT), then the spatial steps (``SPATIAL_STEPS``) on the finished picture.  Each field carries
+its documentation and range (``param``): validation, ``lsquared look show --reference`` and
+the tables of docs/looks.md (``parameter_reference``) are derived from them.
 
 Hue angles are Oklab hue angles in degrees (Ottosson 2020), where hue is the same at every
 exposure; a hue may also be given by name (``HUE_NAMES``).
@@ -18,93 +19,112 @@ from dataclasses import dataclass
 from ..errors import ParameterError
 
 
+def param(default, doc: str, lo: float | None = None, hi: float | None = None,
+          choices: tuple[str, ...] | None = None):
+    """A step parameter: its default, one line of documentation, its range or choices."""
+    meta = {"doc": doc}
+    if lo is not None:
+        meta["range"] = (lo, hi)
+    if choices is not None:
+        meta["choices"] = choices
+    return dataclasses.field(default=default, metadata=meta)
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Exposure:
     """Exposure offset applied to scene light before everything else."""
-    ev: float = 0.0                  # stops; +1 doubles the scene light
+    ev: float = param(0.0, "stops; +1 doubles the scene light", -10, 10)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Monochrome:
     """Black and white from a panchromatic film with an optional colour filter in front."""
-    filter: str = "none"             # none | yellow | orange | red | green | blue
-    strength: float = 1.0            # 0..1: how much of the filter (0 = plain panchromatic)
+    filter: str = param("none", "the filter in front of the lens (see MONO_FILTERS)",
+                        choices=("none", "yellow", "orange", "red", "green", "blue"))
+    strength: float = param(1.0, "how much of the filter (0 = plain panchromatic)", 0, 1)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Tone:
-    """Scene light -> display light: a smooth S-curve with toe and highlight roll-off."""
-    contrast: float = 1.2            # curve exponent: 1 = soft, 1.4 = punchy
-    grey: float = 0.18               # display light of scene middle grey (0.18 = sRGB 118/255)
-    white: float = 3.0               # stops above middle grey where the curve reaches display white
-    toe: float = 0.01                # flare/toe: deepens the blacks (0 = none)
-    inset: float = 0.15              # 0..0.5: tone runs per channel in primaries pulled this far
-                                     # toward white, so saturated highlights go smoothly to white
-    hue_preserve: float = 0.6        # 0..1: 1 keeps every scene hue through the curve
+    """Scene light to display light: a smooth S-curve with toe and highlight roll-off."""
+    contrast: float = param(1.2, "curve exponent: 1 = soft, 1.4 = punchy", 0.5, 3.0)
+    grey: float = param(0.18, "display light of scene middle grey (0.18 = sRGB 118/255)", 0.02, 0.6)
+    white: float = param(3.0, "stops above middle grey where the curve reaches (99 % of) display white",
+                         0.5, 12.0)
+    toe: float = param(0.01, "flare/toe: deepens the blacks (0 = none)", 0.0, 0.2)
+    inset: float = param(0.15, "the curve runs per channel in the output primaries pulled this far "
+                         "toward white, so saturated highlights go smoothly to white", 0.0, 0.5)
+    hue_preserve: float = param(0.6, "blend toward the same curve at constant channel ratios, "
+                                "which keeps scene hues (1 = fully)", 0.0, 1.0)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Saturation:
-    """Chroma scaling at constant lightness and hue (Oklab)."""
-    amount: float = 1.0              # 1 = unchanged, 0 = grey, 1.3 = vivid
-    vibrance: float = 0.0            # extra gain for muted colours, fading out for vivid ones
+    """Chroma scaling of scene colours at constant lightness and hue (Oklab)."""
+    amount: float = param(1.0, "1 = unchanged, 0 = grey, 1.3 = vivid", 0.0, 3.0)
+    vibrance: float = param(0.0, "extra gain for muted colours, fading out for vivid ones", -1.0, 2.0)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class HueAdjust:
     """One hue-selective adjustment (a ``[[hue]]`` entry; a look may have several)."""
-    hue: float | str = 0.0           # centre: Oklab hue in degrees, or a name (see HUE_NAMES)
-    width: float = 40.0              # half width in degrees of the smooth (raised-cosine) window
-    saturation: float = 1.0          # chroma gain at the centre
-    shift: float = 0.0               # hue rotation at the centre, degrees
-    lightness: float = 0.0           # relative lightness change at the centre (-0.1 = 10 % darker)
+    hue: float | str = param(0.0, "centre: Oklab hue in degrees, or a name (see HUE_NAMES)")
+    width: float = param(40.0, "half width in degrees of the smooth (raised-cosine) window", 5.0, 180.0)
+    saturation: float = param(1.0, "chroma gain at the centre", 0.0, 3.0)
+    shift: float = param(0.0, "hue rotation at the centre, degrees", -90.0, 90.0)
+    lightness: float = param(0.0, "relative lightness change at the centre (-0.1 = 10 % darker)",
+                             -0.5, 0.5)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class SplitTone:
-    """Tint the shadows and the highlights (also tones monochrome looks)."""
-    shadows_hue: float | str = 230.0     # Oklab hue of the shadow tint, degrees or name
-    shadows: float = 0.0                 # shadow tint strength (Oklab chroma, 0.02 = subtle)
-    highlights_hue: float | str = 70.0   # Oklab hue of the highlight tint
-    highlights: float = 0.0              # highlight tint strength
-    balance: float = 0.0                 # -1..1: moves the shadow/highlight split darker/lighter
+    """Tint the shadows and the highlights of the display picture (also tones monochrome)."""
+    shadows_hue: float | str = param(230.0, "Oklab hue of the shadow tint, degrees or name")
+    shadows: float = param(0.0, "shadow tint strength (Oklab chroma; 0.02 = subtle)", 0.0, 0.2)
+    highlights_hue: float | str = param(70.0, "Oklab hue of the highlight tint, degrees or name")
+    highlights: float = param(0.0, "highlight tint strength", 0.0, 0.2)
+    balance: float = param(0.0, "moves the shadow/highlight split darker (-) or lighter (+)", -1.0, 1.0)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class BlackPoint:
     """Lift the black to a matte floor, as a faded print."""
-    level: float = 0.0               # display-encoded (sRGB scale) value of black, 0..0.25
+    level: float = param(0.0, "display-encoded (sRGB scale) value of black", 0.0, 0.25)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Output:
-    """How display light is fitted into the output space."""
-    gamut_compression: float = 0.8   # 0 = hard clip; else the distance from grey (0.5..0.95)
-                                     # beyond which out-of-gamut colours are compressed smoothly
-    space: str = ""                  # "" = the space asked for; "vlog" = always V-Log/V-Gamut
+    """How scene colours are fitted into the output space."""
+    gamut_compression: float = param(0.8, "0 = hard clip (neutral); else the distance from grey "
+                                     "beyond which out-of-gamut colours are compressed smoothly", 0.0, 0.99)
+    space: str = param("", "\"\" = the space asked for; \"vlog\" = always V-Log/V-Gamut",
+                       choices=("", "vlog"))
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ImportedLut:
     """An existing .cube/.vlt LUT as the look's colour transform."""
-    file: str = ""                   # path, relative to the look file's folder
-    input_space: str = "vlog"        # what the LUT expects: vlog | rec709 | srgb
-    output_space: str = "srgb"       # what the LUT produces: srgb | rec709 | display-p3 | rec2020 | vlog
+    file: str = param("", "path, relative to the look file's folder")
+    input_space: str = param("vlog", "what the LUT expects", choices=("vlog", "rec709", "srgb"))
+    output_space: str = param("srgb", "what the LUT produces (rec709: video code values for a "
+                              "BT.1886 display)",
+                              choices=("srgb", "rec709", "display-p3", "rec2020", "vlog"))
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Grain:
     """Film-like grain on the finished picture (spatial step)."""
-    amount: float = 0.0              # standard deviation in display code (0.02 = visible)
-    size: float = 1.5                # grain size in pixels of a 6000-pixel-wide picture
-    chroma: float = 0.0              # 0 = grey grain, 1 = independent per channel
+    amount: float = param(0.0, "standard deviation in display code at mid grey (0.02 = visible)",
+                          0.0, 0.3)
+    size: float = param(1.5, "grain size in pixels of a 6000-pixel-wide picture", 0.3, 20.0)
+    chroma: float = param(0.0, "0 = grey grain, 1 = independent per channel", 0.0, 1.0)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Vignette:
     """Darker corners, as a fast lens wide open (spatial step)."""
-    amount: float = 0.0              # stops of darkening in the corners (negative brightens)
-    midpoint: float = 0.5            # 0..1: radius (half diagonal = 1) where the falloff starts
+    amount: float = param(0.0, "stops of darkening in the corners (negative brightens)", -3.0, 3.0)
+    midpoint: float = param(0.5, "radius (half diagonal = 1) where the falloff starts", 0.0, 1.0)
 
 
 # Colour steps in the order they run, by their TOML table name.
@@ -153,41 +173,6 @@ def hue_degrees(value: float | str, where: str) -> float:
     return float(value) % 360.0
 
 
-# Allowed ranges of numeric fields: (min, max); checked when a look is loaded.
-RANGES: dict[tuple[type, str], tuple[float, float]] = {
-    (Exposure, "ev"): (-10, 10),
-    (Monochrome, "strength"): (0, 1),
-    (Tone, "contrast"): (0.5, 3.0),
-    (Tone, "grey"): (0.02, 0.6),
-    (Tone, "white"): (0.5, 12.0),
-    (Tone, "toe"): (0.0, 0.2),
-    (Tone, "inset"): (0.0, 0.5),
-    (Tone, "hue_preserve"): (0.0, 1.0),
-    (Saturation, "amount"): (0.0, 3.0),
-    (Saturation, "vibrance"): (-1.0, 2.0),
-    (HueAdjust, "width"): (5.0, 180.0),
-    (HueAdjust, "saturation"): (0.0, 3.0),
-    (HueAdjust, "shift"): (-90.0, 90.0),
-    (HueAdjust, "lightness"): (-0.5, 0.5),
-    (SplitTone, "shadows"): (0.0, 0.2),
-    (SplitTone, "highlights"): (0.0, 0.2),
-    (SplitTone, "balance"): (-1.0, 1.0),
-    (BlackPoint, "level"): (0.0, 0.25),
-    (Output, "gamut_compression"): (0.0, 0.99),
-    (Grain, "amount"): (0.0, 0.3),
-    (Grain, "size"): (0.3, 20.0),
-    (Grain, "chroma"): (0.0, 1.0),
-    (Vignette, "amount"): (-3.0, 3.0),
-    (Vignette, "midpoint"): (0.0, 1.0),
-}
-CHOICES: dict[tuple[type, str], tuple[str, ...]] = {
-    (Monochrome, "filter"): tuple(MONO_FILTERS),
-    (Output, "space"): ("", "vlog"),
-    (ImportedLut, "input_space"): ("vlog", "rec709", "srgb"),
-    (ImportedLut, "output_space"): ("srgb", "rec709", "display-p3", "rec2020", "vlog"),
-}
-
-
 def build_step(cls: type, values: dict, where: str):
     """A step dataclass from a TOML table; unknown keys, wrong types and ranges refused."""
     if not isinstance(values, dict):
@@ -215,11 +200,11 @@ def build_step(cls: type, values: dict, where: str):
             value = float(value)
             if not math.isfinite(value):
                 raise ParameterError(f"{label}: must be a finite number")
-            lo_hi = RANGES.get((cls, name))
+            lo_hi = fields[name].metadata.get("range")
             if lo_hi and not lo_hi[0] <= value <= lo_hi[1]:
                 raise ParameterError(f"{label} = {value:g} is outside {lo_hi[0]:g}..{lo_hi[1]:g}")
         elif isinstance(value, str):
-            choices = CHOICES.get((cls, name))
+            choices = fields[name].metadata.get("choices")
             if choices is not None and value.lower() not in choices:
                 raise ParameterError(f"{label}: unknown value '{value}'; choose one of: "
                                      + ", ".join(c or '""' for c in choices))
@@ -234,3 +219,24 @@ def build_step(cls: type, values: dict, where: str):
 def step_to_dict(step) -> dict:
     """Every field of a step (defaults included), for digests and ``look show``."""
     return {f.name: getattr(step, f.name) for f in dataclasses.fields(step)}
+
+
+def choices_of(cls: type, name: str) -> tuple[str, ...]:
+    return next(f for f in dataclasses.fields(cls) if f.name == name).metadata["choices"]
+
+
+def parameter_reference() -> str:
+    """Markdown tables of every step and parameter, from the dataclasses (docs/looks.md)."""
+    out = []
+    for key, cls in {**STEPS, **SPATIAL_STEPS}.items():
+        table = f"[[{key}]]" if key == "hue" else f"[{key}]"
+        out.append(f"#### `{table}`: {cls.__doc__.strip()}\n")
+        out.append("| parameter | default | range | meaning |\n|---|---|---|---|")
+        for f in dataclasses.fields(cls):
+            rng = f.metadata.get("range")
+            choices = f.metadata.get("choices")
+            allowed = (f"{rng[0]:g} .. {rng[1]:g}" if rng else
+                       ", ".join(f"`{c}`" if c else '`""`' for c in choices) if choices else "")
+            out.append(f"| `{f.name}` | `{f.default!r}` | {allowed} | {f.metadata['doc']} |")
+        out.append("")
+    return "\n".join(out)
