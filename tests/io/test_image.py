@@ -110,11 +110,11 @@ def test_jpeg_from_uint16_is_the_rounded_uint8_picture(tmp_path):
 
 
 # Bounds ~2 dB under what the defaults give on this noisy test picture (JPEG 39.7, HEIF 36.4 as
-# 4:2:0 smears the red square's edges, AVIF 39.6, grey 44-48): a wrong YCbCr matrix, a lost
+# 4:2:0 smears the red square's edges, AVIF 39.6, grey 44-46): a wrong YCbCr matrix, a lost
 # bit or a channel swap costs far more than that.
 @pytest.mark.parametrize("fmt,bits,grey,bound", [
     ("jpeg", 8, False, 38.0), ("jpeg", 8, True, 42.0),
-    ("heif", 8, False, 34.5), ("heif", 16, False, 34.5), ("heif", 16, True, 46.0),
+    ("heif", 8, False, 34.5), ("heif", 16, False, 34.5), ("heif", 16, True, 43.0),
     ("avif", 8, False, 37.5), ("avif", 8, True, 44.0),
 ])
 def test_lossy_formats_within_psnr_bound(tmp_path, fmt, bits, grey, bound):
@@ -403,16 +403,17 @@ def test_raw_dng_is_not_read_as_a_picture(tmp_path):
 
 @pytest.mark.slow
 def test_heif_and_avif_defaults_beat_jpeg_on_natural_pictures(tmp_path, kodak_dir):
-    """The default qualities were chosen on the Kodak set so that HEIF and AVIF give JPEG 92's
-    PSNR or better in smaller files (over all 24: HEIF +1.0 dB, AVIF +1.8 dB, both 12% smaller;
-    docs/formats.md); check it on four of them."""
+    """The default qualities were chosen on the Kodak set: HEIF gives JPEG 92's PSNR in a
+    fifth smaller files, AVIF a higher PSNR in smaller files (over all 24: JPEG 40.15 dB 154 kB,
+    HEIF 40.44 dB 121 kB, AVIF 41.98 dB 135 kB; docs/formats.md).  Checked on every third."""
     results = {fmt: [] for fmt in ("jpeg", "heif", "avif")}
-    for name in ("kodim03.png", "kodim08.png", "kodim15.png", "kodim23.png"):
-        px = np.asarray(Image.open(kodak_dir / name).convert("RGB"))
+    for path in sorted(kodak_dir.glob("kodim*.png"))[::3]:
+        px = np.asarray(Image.open(path).convert("RGB"))
         for fmt in results:
-            path = write_image(tmp_path / f"{name}{SUFFIX[fmt]}", px)
-            results[fmt].append((psnr(read_image(path)[0], px / 255.0), path.stat().st_size))
-    mean = {fmt: np.mean(np.array(r), axis=0) for fmt, r in results.items()}
-    assert mean["jpeg"][0] > 38.0
-    for fmt in ("heif", "avif"):
-        assert mean[fmt][0] > mean["jpeg"][0] - 0.25 and mean[fmt][1] < mean["jpeg"][1], (fmt, mean)
+            out = write_image(tmp_path / f"{path.stem}{SUFFIX[fmt]}", px)
+            results[fmt].append((psnr(read_image(out)[0], px / 255.0), out.stat().st_size))
+    (jpeg_db, jpeg_size), (heif_db, heif_size), (avif_db, avif_size) = (
+        np.mean(np.array(results[f]), axis=0) for f in ("jpeg", "heif", "avif"))
+    assert jpeg_db > 39.0
+    assert heif_db > jpeg_db - 0.25 and heif_size < 0.85 * jpeg_size, results
+    assert avif_db > jpeg_db + 1.0 and avif_size < jpeg_size, results

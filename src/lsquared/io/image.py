@@ -42,8 +42,8 @@ from .icc import ICC_D50_XYZ, icc_profile, identify_space, matrix_trc_model
 TIFF_DEFLATE_LEVEL = 6          # zlib level; the predictor does most of the work
 TIFF_ROWS_PER_STRIP = 64        # small strips let tifffile compress on every core
 PNG_DEFLATE_LEVEL = 6
-HEIF_X265_PRESET = "fast"       # x265's "slow" default takes minutes for 24 MP (bench/encode.py)
-AVIF_SPEED = 9                  # libaom speed 0..10; the default 6 takes minutes for 24 MP
+HEIF_X265_PRESET = "ultrafast"  # x265's "slow" default takes minutes for 24 MP (docs/formats.md)
+AVIF_SPEED = 9                  # libaom speed 0..10; Pillow's default 6 takes minutes for 24 MP
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,7 +161,7 @@ def _encode_tiff(path: Path, pixels: np.ndarray, job: _Job) -> None:
 FORMATS.register("jpeg", ImageFormat("jpeg", ".jpg", 92, (8,), _encode_jpeg), aliases=("jpg",))
 FORMATS.register("tiff", ImageFormat("tiff", ".tif", None, (8, 16), _encode_tiff), aliases=("tif",))
 FORMATS.register("png", ImageFormat("png", ".png", None, (8, 16), _encode_png))
-FORMATS.register("heif", ImageFormat("heif", ".heic", 65, (8, 10), _encode_heif), aliases=("heic",))
+FORMATS.register("heif", ImageFormat("heif", ".heic", 60, (8, 10), _encode_heif), aliases=("heic",))
 FORMATS.register("avif", ImageFormat("avif", ".avif", 90, (8,), _encode_avif))
 
 
@@ -253,9 +253,9 @@ def write_image(path: str | os.PathLike, pixels: np.ndarray, *, format: str | No
 
     ``pixels``: uint8 or uint16, (H, W, 3) or (H, W) grey, oriented, display-encoded in
     ``space`` (srgb, display-p3, rec2020).  ``format``: jpeg, tiff, png, heif, avif (None: from
-    the suffix, else jpeg).  ``quality``: 1..100 for the lossy formats (JPEG 92, HEIF 65,
-    AVIF 90 by default: on the Kodak set HEIF and AVIF then beat JPEG's PSNR in smaller
-    files), ignored by the lossless ones.  uint16 goes to 8-bit-only formats
+    the suffix, else jpeg).  ``quality``: 1..100 for the lossy formats (JPEG 92, HEIF 60,
+    AVIF 90 by default: on the Kodak set HEIF and AVIF then match or beat JPEG's PSNR in
+    smaller files), ignored by the lossless ones.  uint16 goes to 8-bit-only formats
     rounded to 8 bits, to HEIF as 10 bits.  Raises OutputError (existing file without
     ``overwrite``, missing or unwritable folder, disk full) and never leaves a partial file."""
     pixels = _check_pixels(pixels)

@@ -1,0 +1,159 @@
+"""Output-stage benchmark: what writing (and reading back) a 24 MP picture costs, per format.
+
+    python bench/encode.py [--runs 3] [--formats jpeg,tiff,png,heif,avif] [--size 6048x4032]
+
+The picture: the 24 Kodak images of ../shared/data/kodak tiled (every other round mirrored)
+into 6048x4032, natural content at native resolution as in a developed photograph.  Its
+16-bit version adds +-64 codes (a quarter of an 8-bit step) of noise, as a developed 16-bit
+picture has real low-order bits; a pure x*257 picture would compress unrealistically well.
+
+For each encoder it prints the median wall time of
+
+  lsquared   write_image(...): metadata, ICC, EXIF, temporary file, os.replace
+  Pillow     Image.save(...) with the same encoder settings, no metadata (the peer)
+
+(alternating the two, so both see the same machine load), their ratio, and the file size.
+Pillow cannot hold 16-bit RGB, so 16-bit rows have no peer.  Then read_image on the 8-bit
+JPEG and the 16-bit TIFF and PNG, and whether each encoder releases the GIL: a pure-Python
+loop counts in the main thread while the encoder runs in another; "GIL free" is its rate
+relative to the loop alone (about 1 when the encoder releases the GIL and a core is free,
+near 0 when it holds the GIL).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parents[1]
+KODAK = Path(os.environ.get("LSQUARED_SHARED", REPO.parent / "shared")) / "data" / "kodak"
+
+
+def picture(height: int, width: int) -> np.ndarray:
+    from PIL import Image
+
+    files = sorted(KODAK.glob("kodim*.png"))
+    if not files:
+        sys.exit(f"no Kodak images in {KODAK} (set LSQUARED_SHARED)")
+    tiles = []
+    for f in files:
+        t = np.asarray(Image.open(f).convert("RGB"))
+        tiles.append(t if t.shape[0] == 512 else t.transpose(1, 0, 2))   # portrait ones turned
+    out = np.empty((height, width, 3), np.uint8)
+    k = 0
+    for y in range(0, height, 512):
+        for x in range(0, width, 768):
+            t = tiles[k % len(tiles)]
+            if (k // len(tiles)) % 2:
+                t = t[:, ::-1]
+            k += 1
+            out[y:y + 512, x:x + 768] = t[:height - y, :width - x]
+    return out
+
+
+def deepen(px8: np.ndarray) -> np.ndarray:
+    noise = np.random.default_rng(0).integers(-64, 65, px8.shape, dtype=np.int32)
+    return np.clip(px8.astype(np.int32) * 257 + noise, 0, 65535).astype(np.uint16)
+
+
+def pillow_peer(fmt: str, quality: int | None):
+    """Pillow's Image.save with the encoder settings write_image uses, minus the metadata."""
+    from PIL import Image
+    from lsquared.io import image as io_image
+
+    def save(px, path):
+        im = Image.fromarray(px)
+        if fmt == "jpeg":
+            im.save(path, "JPEG", quality=quality, subsampling=0 if quality >= 90 else 2, optimize=True)
+        elif fmt == "tiff":
+            im.save(path, "TIFF", compression="tiff_adobe_deflate")
+        elif fmt == "png":
+            im.save(path, "PNG", compress_level=io_image.PNG_DEFLATE_LEVEL)
+        elif fmt == "avif":
+            im.save(path, "AVIF", quality=quality, speed=io_image.AVIF_SPEED,
+                    subsampling="4:4:4" if quality >= 90 else "4:2:0")
+        elif fmt == "heif":
+            import pillow_heif
+            pillow_heif.from_pillow(im).save(path, quality=quality, chroma=420,
+                                             enc_params={"preset": io_image.HEIF_X265_PRESET})
+    return save
+
+
+def timed(fn, *args) -> float:
+    t = time.perf_counter()
+    fn(*args)
+    return time.perf_counter() - t
+
+
+def gil_free_ratio(fn) -> float:
+    """Python-loop rate while ``fn`` runs in another thread, relative to the loop alone."""
+    def count(seconds: float, stop: threading.Event | None = None) -> float:
+        n, t0 = 0, time.perf_counter()
+        while (stop is None and time.perf_counter() - t0 < seconds) or (stop is not None and not stop.is_set()):
+            for _ in range(1000):
+                n += 1
+        return n / (time.perf_counter() - t0)
+
+    alone = count(0.5)
+    stop = threading.Event()
+    worker = threading.Thread(target=lambda: (fn(), stop.set()))
+    worker.start()
+    during = count(0.0, stop)
+    worker.join()
+    return during / alone
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--formats", default="jpeg,tiff,png,heif,avif")
+    parser.add_argument("--size", default="6048x4032", help="WIDTHxHEIGHT")
+    args = parser.parse_args()
+
+    from PIL import Image
+    from lsquared.io.image import FORMATS, read_image, write_image
+
+    width, height = (int(v) for v in args.size.lower().split("x"))
+    px8 = picture(height, width)
+    px16 = deepen(px8)
+    formats = [f.strip() for f in args.formats.split(",") if f.strip()]
+    print(f"picture {width}x{height} ({width * height / 1e6:.1f} MP), {args.runs} runs, "
+          f"{os.cpu_count()} CPUs, Pillow {Image.__version__}")
+    print(f"{'format':14s} {'lsquared s':>10s} {'Pillow s':>9s} {'ratio':>6s} {'size MB':>8s} {'GIL free':>8s}")
+    with tempfile.TemporaryDirectory() as tmp:
+        written = {}
+        for fmt in formats:
+            spec = FORMATS[fmt]
+            for bits in (8, 16) if 16 in spec.bits or 10 in spec.bits else (8,):
+                px = px8 if bits == 8 else px16
+                label = f"{fmt} {bits if fmt != 'heif' or bits == 8 else 10}-bit"
+                path = Path(tmp) / f"x{bits}{spec.suffix}"
+                peer = pillow_peer(fmt, spec.default_quality) if bits == 8 else None
+                ours, theirs = [], []
+                for _ in range(args.runs):
+                    ours.append(timed(lambda: write_image(path, px, overwrite=True)))
+                    if peer is not None:
+                        theirs.append(timed(peer, px, Path(tmp) / f"peer{spec.suffix}"))
+                ratio = statistics.median(ours) / statistics.median(theirs) if theirs else float("nan")
+                gil = gil_free_ratio(lambda: write_image(path, px, overwrite=True))
+                peer_s = f"{statistics.median(theirs):9.2f}" if theirs else f"{'-':>9s}"
+                print(f"{label:14s} {statistics.median(ours):10.2f} {peer_s} {ratio:6.2f} "
+                      f"{path.stat().st_size / 1e6:8.1f} {gil:8.2f}", flush=True)
+                written[(fmt, bits)] = path
+        print(f"\n{'read_image':14s} {'seconds':>10s}")
+        for key in (("jpeg", 8), ("tiff", 16), ("png", 16)):
+            if key in written:
+                times = [timed(read_image, written[key]) for _ in range(args.runs)]
+                print(f"{key[0] + ' ' + str(key[1]) + '-bit':14s} {statistics.median(times):10.2f}", flush=True)
+
+
+if __name__ == "__main__":
+    main()
