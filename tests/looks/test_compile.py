@@ -135,3 +135,29 @@ def test_docs_parameter_tables_are_generated_from_the_steps():
     doc = (Path(__file__).resolve().parents[2] / "docs" / "looks.md").read_text()
     block = doc.split("<!-- parameters:begin -->\n")[1].split("<!-- parameters:end -->")[0]
     assert block.strip() == parameter_reference().strip()
+
+
+def test_rec709_output_is_srgb_primaries_with_the_bt709_oetf():
+    """For video: the same display light as sRGB output, encoded with the BT.709 OETF."""
+    look = resolve_look("standard")
+    v = np.random.default_rng(5).random((2000, 3))
+    srgb = sample_look(look, v, "srgb")
+    rec = sample_look(look, v, "rec709")
+    assert np.abs(transfer.rec709_encode(transfer.srgb_decode(srgb)) - rec).max() < 1e-9
+    assert compile_look(look, "rec709").output_space == "rec709"
+
+
+def test_lookut_apply_switches_to_the_dense_table_without_changing_a_code(monkeypatch):
+    from lsquared.looks import compile as comp
+
+    monkeypatch.setattr(comp, "DENSE_AFTER", 50_000)
+    lut = compile_look("classic", size=17)
+    frame = np.random.default_rng(6).integers(0, 256, (200, 300, 3), dtype=np.uint8)
+    first = lut.apply(frame)                                  # per-pixel kernel
+    assert "dense" in lut._prepared
+    second = lut.apply(frame)                                 # dense table
+    assert np.array_equal(first, second)
+    f10 = np.rint(frame * (1023 / 255)).astype(np.uint16)    # the same colours in 10 bit
+    out10 = lut.apply(f10, bits=10)
+    assert out10.dtype == np.uint16 and out10.max() <= 1023
+    assert np.abs(np.rint(out10 * (255 / 1023)) - first).max() <= 1

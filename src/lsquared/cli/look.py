@@ -104,7 +104,7 @@ def export_command(
     fmt: str = typer.Option("cube", "--format", help="cube, vlt or haldclut."),
     output: Path = typer.Option(..., "-o", "--output", help="File to write."),
     size: Optional[int] = typer.Option(None, "--size", help="Grid points per axis. [default: the look's (33), 17 for vlt, 64 for haldclut]"),
-    output_space: str = typer.Option("srgb", "--output-space", help="srgb, display-p3, rec2020 or vlog."),
+    output_space: str = typer.Option("srgb", "--output-space", help="srgb, display-p3, rec2020, rec709 (video) or vlog."),
     input_space: Optional[str] = typer.Option(None, "--input-space", help="What the LUT takes: vlog, srgb, rec709, display-p3, rec2020. [default: vlog; srgb for haldclut]"),
     dirs: Optional[list[Path]] = DIR_OPTION,
     overwrite: bool = typer.Option(False, "--overwrite", help="Replace an existing file."),

@@ -26,11 +26,13 @@ from ..kernels import lut3d
 from .model import Look
 from .render import decode_input, render_points
 
-OUTPUT_SPACES = ("srgb", "display-p3", "rec2020", "vlog")
+# rec709: Rec.709 primaries (as sRGB) with the BT.709 OETF, for video (lsquared.video)
+OUTPUT_SPACES = ("srgb", "display-p3", "rec2020", "rec709", "vlog")
 INPUT_SPACES = ("vlog", "srgb", "rec709", "display-p3", "rec2020")
 MAX_SIZE = 144                    # a level-12 HaldCLUT; a look's own default is 33 or 65
 _MEMORY: OrderedDict = OrderedDict()
-_MEMORY_MAX = 24
+_MEMORY_MAX = 16
+DENSE_AFTER = 20_000_000          # 8-bit pixels through one LUT before its dense table pays
 _LOCK = threading.Lock()
 
 
@@ -96,11 +98,12 @@ class LookLUT:
     def _apply_u8(self, image, out):
         out = np.empty(image.shape, np.uint8) if out is None else out
         image = np.ascontiguousarray(image)
-        # a dense table of every 8-bit triple costs about two 4K frames to build: worth it
-        # from the second large frame on (video), not for a single picture
+        # a dense table of every 8-bit triple costs about as much as 16.7 megapixels through
+        # the per-pixel kernel: build it once that many have gone through (video), never for
+        # a single picture
         calls = self._prepared.get("u8_calls", 0) + image.shape[0] * image.shape[1]
         self._prepared["u8_calls"] = calls
-        if "dense" not in self._prepared and calls > 12_000_000:
+        if "dense" not in self._prepared and calls > DENSE_AFTER:
             self._prepared["dense"] = lut3d.dense_table_u8(self.table)
         if "dense" in self._prepared:
             return lut3d.apply_dense_u8(image, self._prepared["dense"], out)

@@ -43,7 +43,6 @@ GREY = 0.18                       # scene middle grey (V-Log 0.4233)
 KNEE = 0.9                        # display level above which the tone curve's shoulder bends
 SHOULDER_POWER = 8.0
 RGC_POWER = 1.2                   # ACES RGC's compression curve exponent
-DISPLAY_SPACES = ("srgb", "display-p3", "rec2020")
 EXTENDED_RANGE = (-0.5, 1.5)      # table values of hard-clipping looks (see encode_output)
 
 # Oklab, Ottosson (2020), "A perceptual color space for image processing": XYZ (D65) -> LMS,

@@ -35,7 +35,8 @@ def apply_spatial(image: np.ndarray, look: Look, *, seed: int = 0) -> np.ndarray
     steps = look.spatial
     if not steps:
         return image
-    out = np.array(image, dtype=np.float32, copy=True)
+    # LUT values may run past [0, 1] for hard-clipping looks; the steps work on the clipped picture
+    out = np.clip(image, 0.0, 1.0).astype(np.float32, copy=False)     # a new array
     for step in steps:
         if isinstance(step, Vignette):
             vignette(out, step.amount, step.midpoint)
