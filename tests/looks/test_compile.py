@@ -161,3 +161,36 @@ def test_lookut_apply_switches_to_the_dense_table_without_changing_a_code(monkey
     out10 = lut.apply(f10, bits=10)
     assert out10.dtype == np.uint16 and out10.max() <= 1023
     assert np.abs(np.rint(out10 * (255 / 1023)) - first).max() <= 1
+
+
+def test_tone_curve_hits_its_anchors_and_is_smooth():
+    from lsquared.looks.render import KNEE, tone_curve
+    from lsquared.looks.steps import Tone
+
+    tone = Tone(contrast=1.3, grey=0.18, white=3.0, toe=0.01)
+    assert tone_curve(np.array([0.18]), tone)[0] == pytest.approx(0.18, abs=1e-12)
+    white = tone_curve(np.array([0.18 * 2 ** 3.0]), tone)[0]
+    assert 0.99 < white < 0.995                                 # 99 % of white, not clipped
+    x = np.geomspace(1e-6, 1e4, 20001)
+    y = tone_curve(x, tone)
+    assert np.all(np.diff(y) > 0) and y[-1] < 1.0               # monotonic, never reaches 1
+    # C1 at the shoulder's knee: the slope just below and just above agree
+    i = np.searchsorted(y, KNEE)
+    slopes = np.diff(y[i - 3:i + 3]) / np.diff(x[i - 3:i + 3])
+    assert np.ptp(slopes) / slopes.mean() < 0.01
+
+
+@pytest.mark.parametrize("space", ["srgb", "display-p3", "rec2020"])
+def test_tone_step_fits_all_of_vgamut_into_the_output_without_clipping(space):
+    """In gamut by construction: every V-Gamut colour (its primaries and their mixes, from
+    8 stops under to 6 stops over grey) comes out of the tone step with output RGB in [0, 1]."""
+    from lsquared.looks.render import apply_tone
+
+    look = resolve_look("vivid")
+    rng = np.random.default_rng(7)
+    mix = rng.random((20000, 3)) ** 3                          # many near the gamut edges
+    mix[:6] = np.eye(3).tolist() + [[1, 1, 0], [0, 1, 1], [1, 0, 1]]
+    lin = mix * (0.18 * 2.0 ** rng.uniform(-8, 6, (20000, 1)))
+    xyz = apply_tone(lin @ SPACES["vgamut"].to_xyz.T, look.tone, space, look.output.gamut_compression)
+    rgb = xyz @ SPACES[space].from_xyz.T
+    assert rgb.min() > -1e-9 and rgb.max() < 1 + 1e-9
