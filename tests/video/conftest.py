@@ -53,7 +53,7 @@ def clips(tmp_path_factory) -> dict[str, Path]:
          "-c:v", "libx265", "-x265-params", "log-level=error", "-pix_fmt", "yuv420p10le",
          "-colorspace", "bt2020nc", "-color_primaries", "bt2020", "-color_trc", "arib-std-b67")
     make("h264_422p10.mov", "-f", "lavfi", "-i", "testsrc2=size=320x180:rate=25:duration=0.4",
-         "-c:v", "libx264", "-pix_fmt", "yuv422p10le")
+         "-c:v", "libx264", "-pix_fmt", "yuv422p10le", "-timecode", "01:02:03:04")
     make("audio_only.m4a", "-f", "lavfi", "-i", "sine=duration=0.5", "-c:a", "aac")
     make("rgb.mov", "-f", "lavfi", "-i", "testsrc2=size=64x48:rate=25:duration=0.2", "-c:v", "png")
     make("long.mp4", "-f", "lavfi", "-i", "testsrc2=size=320x240:rate=25:duration=4", "-c:v", "libx264",

@@ -115,10 +115,23 @@ def test_hlg_hevc_ten_bit_is_detected_and_kept_ten_bit(clips, tmp_path, colorime
     assert (video["codec_tag_string"], video["color_transfer"], video["color_space"]) == ("hvc1", "bt709", "smpte170m")
 
 
-def test_422_ten_bit_h264_keeps_its_layout(clips, tmp_path, colorimetric_table):
+def test_422_ten_bit_h264_keeps_its_layout_and_timecode(clips, tmp_path, colorimetric_table):
     out = tmp_path / "422.mov"
     result = grade_video(clips["h264_422p10.mov"], out, colorimetric_table)
     assert result.pix_fmt == "yuv422p10le" and result.frames == 10
+    tags = [s.get("tags", {}).get("timecode") for s in ffprobe_json(out, "-show_streams")["streams"]]
+    assert "01:02:03:04" in tags
+    trimmed = tmp_path / "trim.mov"
+    grade_video(clips["h264_422p10.mov"], trimmed, colorimetric_table, GradeParams(start=0.2))
+    tags = [s.get("tags", {}).get("timecode") for s in ffprobe_json(trimmed, "-show_streams")["streams"]]
+    assert "01:02:03:09" in tags                        # 0.2 s = 5 frames at 25 fps later
+
+
+def test_shift_timecode():
+    from lsquared.video.grade import shift_timecode
+
+    assert shift_timecode("00:59:59:24", 1 / 25, 25) == "01:00:00:00"
+    assert shift_timecode("10:00:00;00", 5, 29.97) == "10:00:00;00"      # drop frame: unchanged
 
 
 @pytest.mark.parametrize("name,error,match", [
@@ -129,6 +142,17 @@ def test_bad_inputs(clips, tmp_path, colorimetric_table, name, error, match):
     with pytest.raises(error, match=match):
         grade_video(clips[name], tmp_path / "out.mp4", colorimetric_table)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_unknown_codec(clips, tmp_path, colorimetric_table):
+    data = bytearray(clips["long.mp4"].read_bytes())
+    at = data.find(b"avc1", data.find(b"stsd"))           # the sample entry's codec fourcc
+    data[at:at + 4] = b"zzzz"
+    src = tmp_path / "unknown.mp4"
+    src.write_bytes(bytes(data))
+    with pytest.raises(UnsupportedError, match="video codec is unknown"):
+        grade_video(src, tmp_path / "out.mp4", colorimetric_table)
+    assert [p.name for p in tmp_path.iterdir()] == ["unknown.mp4"]
 
 
 def test_not_a_video(tmp_path, colorimetric_table):

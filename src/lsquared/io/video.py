@@ -151,7 +151,7 @@ class VideoReader:
             raise InputError("has no video stream", path=self.path)
         stream = streams[0]
         if stream.codec_context is None:
-            raise UnsupportedError("video codec not supported by this FFmpeg", path=self.path)
+            raise UnsupportedError("its video codec is unknown to this FFmpeg", path=self.path)
         stream.thread_type = "AUTO"
         stream.codec_context.thread_count = 0
         return stream
@@ -263,6 +263,9 @@ class VideoReader:
             raise VideoError(f"corrupt frame at {_ts(t - t0)} (frame {count + 1})", path=self.path)
         if t < lo - 1e-6:
             return None
+        if (frame.width, frame.height, frame.format.name) != (self.info.width, self.info.height, self.info.pix_fmt):
+            raise UnsupportedError(f"the picture changes to {frame.width}x{frame.height} {frame.format.name} "
+                                   f"at {_ts(t - t0)}; split the file there", path=self.path)
         if hi is not None and t >= hi - 1e-6:
             return "end"
         if repack is not None:

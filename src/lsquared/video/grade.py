@@ -178,7 +178,9 @@ def transcode(reader: VideoReader, writer: VideoWriter, frame_fn: FrameFunction,
             if not k.startswith("video:") and k not in ("major_brand", "minor_version",
                                                         "compatible_brands", "encoder")}
     stream_meta = {k[6:]: v for k, v in info.metadata.items()
-                   if k.startswith("video:") and k[6:] in ("language", "handler_name", "title")}
+                   if k.startswith("video:") and k[6:] in ("language", "handler_name", "title", "timecode")}
+    if start and "timecode" in stream_meta and info.frame_rate:
+        stream_meta["timecode"] = shift_timecode(stream_meta["timecode"], start, info.frame_rate)
     expected = info.expected_frames
     if duration is not None and info.frame_rate:
         expected = int(round(duration * float(info.frame_rate)))
@@ -225,6 +227,19 @@ def transcode(reader: VideoReader, writer: VideoWriter, frame_fn: FrameFunction,
         writer.abort()
         raise
     return count
+
+
+def shift_timecode(tc: str, seconds: float, rate) -> str:
+    """A non-drop-frame SMPTE timecode "hh:mm:ss:ff" moved on by ``seconds`` (drop-frame
+    timecodes, with ';', are returned unchanged)."""
+    parts = tc.split(":")
+    fps = round(float(rate))
+    if len(parts) != 4 or not all(p.isdigit() for p in parts) or fps <= 0:
+        return tc
+    h, m, sec, f = (int(p) for p in parts)
+    total = ((h * 60 + m) * 60 + sec) * fps + f + int(round(seconds * float(rate)))
+    f, total = total % fps, total // fps
+    return f"{total // 3600 % 24:02d}:{total // 60 % 60:02d}:{total % 60:02d}:{f:02d}"
 
 
 def _trimmed_chapters(chapters: list[dict], start: float | None, duration: float | None) -> list[dict]:
