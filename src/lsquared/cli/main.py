@@ -66,7 +66,9 @@ def main(argv: list[str] | None = None) -> None:
     os.environ.setdefault("COLOUR_SCIENCE__FILTER_USAGE_WARNINGS", "True")
     _register_commands()
     try:
-        app(args=args, prog_name="lsquared", standalone_mode=False)
+        # standalone mode: click prints usage errors itself (exit 2) and exits with the
+        # command's status; our own errors arrive here as exceptions
+        app(args=args, prog_name="lsquared", standalone_mode=True)
     except LsquaredError as exc:
         if _state["debug"]:
             raise
@@ -77,20 +79,6 @@ def main(argv: list[str] | None = None) -> None:
             raise
         typer.echo("lsquared: interrupted", err=True)
         raise SystemExit(130) from None
-    except Exception as exc:  # click's own usage errors arrive here in non-standalone mode
-        import click
-
-        if isinstance(exc, click.exceptions.Abort):
-            typer.echo("lsquared: aborted", err=True)
-            raise SystemExit(130) from None
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            raise SystemExit(exc.exit_code) from None
-        if isinstance(exc, click.exceptions.Exit):
-            raise SystemExit(exc.exit_code) from None
-        raise
-    except SystemExit:
-        raise
 
 
 if __name__ == "__main__":
