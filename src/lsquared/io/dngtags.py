@@ -132,15 +132,18 @@ class DngTags:
 
 
 @contextlib.contextmanager
-def quiet_tifffile():
-    """tifffile logs format complaints (e.g. 'RAW format 0x0055 not supported'); they are ours to report."""
-    logger = logging.getLogger("tifffile")
-    level = logger.level
-    logger.setLevel(logging.CRITICAL + 1)
+def quiet_logging(*names: str):
+    """Silence library loggers (tifffile: 'RAW format 0x0055 not supported', exifread: 'Possibly
+    corrupted field'): the problems they see are ours to report, in one line."""
+    loggers = [logging.getLogger(n) for n in names]
+    levels = [lg.level for lg in loggers]
+    for lg in loggers:
+        lg.setLevel(logging.CRITICAL + 1)
     try:
         yield
     finally:
-        logger.setLevel(level)
+        for lg, level in zip(loggers, levels):
+            lg.setLevel(level)
 
 
 def is_tiff_header(head: bytes) -> bool:
@@ -155,7 +158,7 @@ def read_dng_tags(path: str | Path) -> DngTags | None:
     if not is_tiff_header(head):
         return None
     try:
-        with quiet_tifffile(), tifffile.TiffFile(path) as tf:
+        with quiet_logging("tifffile"), tifffile.TiffFile(path) as tf:
             ifd0 = tf.pages.first
             if 50706 not in ifd0.tags:
                 return None

@@ -56,14 +56,17 @@ def open_raw(path: str | os.PathLike) -> Frame:
 
 
 def read_metadata(path: str | os.PathLike) -> FrameMeta:
-    """The FrameMeta ``open_raw`` would return, without decoding pixels (for ``info``)."""
+    """The FrameMeta ``open_raw`` would return, for ``info``: DNG files from their tags alone (no
+    pixels decoded); other formats after LibRaw's unpack, without conversion or demosaic."""
     path = _checked_path(path)
     tags = dngtags.read_dng_tags(path)
     if tags is not None:
         geometry = _dng_geometry(tags)
         meta = _meta_from_dng(path, tags, geometry)
         return meta.replace(extra={**meta.extra, "decoder": _dng_decoder_name(tags, geometry)})
-    with _libraw(path, unpack=False) as raw:
+    # rawpy unpacks (decodes) before it reports levels, white balance or matrices: only the
+    # float conversion and any demosaic are saved for non-DNG files
+    with _libraw(path) as raw:
         meta = _meta_from_libraw(path, raw)
         if meta.layout is SensorLayout.FALLBACK:
             meta = meta.replace(black=(0.0, 0.0, 0.0, 0.0), white=65535.0, cfa=None)
@@ -114,7 +117,7 @@ def _kind_of(path: Path) -> str | None:
         try:
             import tifffile
 
-            with dngtags.quiet_tifffile(), tifffile.TiffFile(path) as tf:
+            with dngtags.quiet_logging("tifffile"), tifffile.TiffFile(path) as tf:
                 photometric = int(tf.pages.first.photometric)
             if photometric in (0, 1, 2, 3, 6):     # grey, RGB, palette, YCbCr: a rendered picture
                 return "a TIFF image"
@@ -133,29 +136,51 @@ def _kind_of(path: Path) -> str | None:
 # ----------------------------------------------------------------------------- LibRaw
 
 
-_stderr_lock = threading.Lock()
+class _StderrCapture:
+    """Collect what LibRaw prints on file descriptor 2 ("Unexpected end of file", "data corrupted
+    at ...") so that it ends up in our one-line error instead of beside it.
 
+    fd 2 is process-wide: the first caller redirects it into a temporary file and the last one
+    restores it, so LibRaw calls in several threads still run concurrently (anything another
+    thread prints meanwhile lands in the same file)."""
 
-@contextlib.contextmanager
-def _captured_stderr():
-    """Collect what LibRaw prints on file descriptor 2 ("Unexpected end of file", "data corrupted at")
-    so that it ends up in our one-line error instead of beside it."""
-    with _stderr_lock, tempfile.TemporaryFile(mode="w+b") as sink:
-        saved = None
-        try:
-            saved = os.dup(2)
-            os.dup2(sink.fileno(), 2)
-        except OSError:
-            saved = None
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.depth = 0
+        self.saved: int | None = None
+        self.sink = None
+
+    @contextlib.contextmanager
+    def __call__(self):
+        with self.lock:
+            if self.depth == 0:
+                self.sink = tempfile.TemporaryFile(mode="w+b")
+                try:
+                    self.saved = os.dup(2)
+                    os.dup2(self.sink.fileno(), 2)
+                except OSError:
+                    self.saved = None
+            self.depth += 1
+            sink = self.sink
+            start = os.fstat(sink.fileno()).st_size
         box: list[str] = []
         try:
             yield box
         finally:
-            if saved is not None:
-                os.dup2(saved, 2)
-                os.close(saved)
-            sink.seek(0)
-            box.append(sink.read().decode("utf-8", "replace").strip())
+            with self.lock:
+                said = os.pread(sink.fileno(), 1 << 16, start)
+                box.append(said.decode("utf-8", "replace").strip())
+                self.depth -= 1
+                if self.depth == 0:
+                    if self.saved is not None:
+                        os.dup2(self.saved, 2)
+                        os.close(self.saved)
+                        self.saved = None
+                    sink.close()
+                    self.sink = None
+
+
+_captured_stderr = _StderrCapture()
 
 
 def _libraw_message(text: str, path: Path) -> str:
@@ -164,8 +189,8 @@ def _libraw_message(text: str, path: Path) -> str:
 
 
 @contextlib.contextmanager
-def _libraw(path: Path, *, unpack: bool = True, tags: DngTags | None = None):
-    """rawpy.RawPy for ``path`` (opened, unpacked unless asked not to), errors as InputError."""
+def _libraw(path: Path, *, tags: DngTags | None = None):
+    """rawpy.RawPy for ``path``, opened and unpacked, errors as InputError."""
     import rawpy
 
     raw = rawpy.RawPy()
@@ -174,8 +199,7 @@ def _libraw(path: Path, *, unpack: bool = True, tags: DngTags | None = None):
             error = None
             try:
                 raw.open_file(str(path))
-                if unpack:
-                    raw.unpack()
+                raw.unpack()
             except rawpy.LibRawError as exc:
                 error = exc
         if error is not None:
@@ -273,7 +297,7 @@ def _exif_from_exifread(path: Path) -> dict[str, Any]:
     except ImportError:
         return {}
     try:
-        with open(path, "rb") as f:
+        with dngtags.quiet_logging("exifread"), open(path, "rb") as f:
             tags = exifread.process_file(f, details=False, extract_thumbnail=False)
     except Exception:           # exifread is best effort on formats it does not know
         return {}
