@@ -80,6 +80,9 @@ def _upsample_row(plane, ja, jb, wa, sx, width, out):
         prev = nxt
 
 
+BANDS_PER_TASK = 16          # bands per parallel task: scratch allocated once per task
+
+
 @njit(parallel=True, cache=True, nogil=True)
 def grade_ycbcr_planes(y_in, cb_in, cr_in, y_out, cb_out, cr_out, width, height,
                        sxi, syi, sxo, syo, m_in, off_in, packed, n, m_out, off_out, code_max):
@@ -95,15 +98,17 @@ def grade_ycbcr_planes(y_in, cb_in, cr_in, y_out, cb_out, cr_out, width, height,
     """
     band = 2 if (syi == 1 or syo == 1) else 1
     nbands = (height + band - 1) // band
-    for bi in prange(nbands):
-        grade_band(y_in, cb_in, cr_in, y_out, cb_out, cr_out, width, height, sxi, syi, sxo, syo,
-                   m_in, off_in, packed, n, m_out, off_out, code_max, bi, band)
+    nchunks = (nbands + BANDS_PER_TASK - 1) // BANDS_PER_TASK
+    for chunk in prange(nchunks):
+        grade_bands(y_in, cb_in, cr_in, y_out, cb_out, cr_out, width, height, sxi, syi, sxo, syo,
+                    m_in, off_in, packed, n, m_out, off_out, code_max, band,
+                    chunk * BANDS_PER_TASK, min((chunk + 1) * BANDS_PER_TASK, nbands))
 
 
 @njit(cache=True, nogil=True)
-def grade_band(y_in, cb_in, cr_in, y_out, cb_out, cr_out, width, height, sxi, syi, sxo, syo,
-               m_in, off_in, packed, n, m_out, off_out, code_max, bi, band):
-    """Rows bi * band .. bi * band + band - 1 of grade_ycbcr_planes (and their chroma).
+def grade_bands(y_in, cb_in, cr_in, y_out, cb_out, cr_out, width, height, sxi, syi, sxo, syo,
+                m_in, off_in, packed, n, m_out, off_out, code_max, band, first, stop):
+    """Bands first..stop-1 of grade_ycbcr_planes, each ``band`` rows and their chroma.
 
     Each row runs in two loops: the first finds every pixel's tetrahedron (arithmetic only,
     which the compiler vectorizes), the second gathers the four corners; fused into one loop
@@ -136,90 +141,91 @@ def grade_band(y_in, cb_in, cr_in, y_out, cb_out, cr_out, width, height, sxi, sy
     off1 = np.empty(width, np.int32)
     off2 = np.empty(width, np.int32)
     wts = np.empty((4, width), np.float32)
-    for br in range(band):
-        row = bi * band + br
-        if row >= height:                      # odd height: repeat the last row
-            for col in range(width):
-                dcb[br, col] = dcb[br - 1, col]
-                dcr[br, col] = dcr[br - 1, col]
-            continue
-        if syi == 1:                           # 3/4 own chroma row, 1/4 the nearer one
-            ja = row >> 1
-            jb = min(ja + 1, ch_in - 1) if row & 1 else max(ja - 1, 0)
-            wa = 0.75
-        else:
-            ja = row
-            jb = row
-            wa = 1.0
-        _upsample_row(cb_in, ja, jb, wa, sxi, width, ucb)
-        _upsample_row(cr_in, ja, jb, wa, sxi, width, ucr)
-        for col in range(width):               # 1: the tetrahedron of every pixel
-            ey = np.float32(y_in[row, col]) - oy
-            ecb = ucb[col] - ocb
-            ecr = ucr[col] - ocr
-            xr = min(max(a00 * ey + a01 * ecb + a02 * ecr, zero), top)
-            xg = min(max(a10 * ey + a11 * ecb + a12 * ecr, zero), top)
-            xb = min(max(a20 * ey + a21 * ecb + a22 * ecr, zero), top)
-            ir = min(np.int32(xr), last)
-            ig = min(np.int32(xg), last)
-            ib = min(np.int32(xb), last)
-            w0, w1, w2, w3, o1, o2 = tetra_corners(xr - np.float32(ir), xg - np.float32(ig),
-                                                   xb - np.float32(ib), sr, sg, sb)
-            cell[col] = (ir * sg + ig) * sg + ib
-            off1[col] = o1
-            off2[col] = o2
-            wts[0, col] = w0
-            wts[1, col] = w1
-            wts[2, col] = w2
-            wts[3, col] = w3
-        for col in range(width):               # 2: its four corners
-            p0 = cell[col]
-            p1 = p0 + off1[col]
-            p2 = p0 + off2[col]
-            p3 = p0 + far
-            w0 = wts[0, col]
-            w1 = wts[1, col]
-            w2 = wts[2, col]
-            w3 = wts[3, col]
-            vr = w0 * packed[p0, 0] + w1 * packed[p1, 0] + w2 * packed[p2, 0] + w3 * packed[p3, 0]
-            vg = w0 * packed[p0, 1] + w1 * packed[p1, 1] + w2 * packed[p2, 1] + w3 * packed[p3, 1]
-            vb = w0 * packed[p0, 2] + w1 * packed[p1, 2] + w2 * packed[p2, 2] + w3 * packed[p3, 2]
-            vr = min(max(vr, zero), one)           # clip after interpolating, as stills do
-            vg = min(max(vg, zero), one)
-            vb = min(max(vb, zero), one)
-            y_out[row, col] = _quantize(b00 * vr + b01 * vg + b02 * vb + py, code_max)
-            dcb[br, col] = b10 * vr + b11 * vg + b12 * vb + pcb - residual * ucb[col]
-            dcr[br, col] = b20 * vr + b21 * vg + b22 * vb + pcr - residual * ucr[col]
-    # this band's chroma, filtered down onto the output's chroma samples
-    rows_out = 1 if syo == 1 else band
-    for ro in range(rows_out):
-        cj = (bi * band + ro) >> syo            # a row pair makes one chroma row when syo
-        if cj >= ch_out:
-            continue
-        for ci in range(cw_out):
-            if sxo == 1:
-                x0 = 2 * ci
-                xl = max(x0 - 1, 0)
-                xh = min(x0 + 1, width - 1)
-                if syo == 1:
-                    vcb = 0.125 * (dcb[0, xl] + dcb[1, xl] + dcb[0, xh] + dcb[1, xh]) \
-                        + 0.25 * (dcb[0, x0] + dcb[1, x0])
-                    vcr = 0.125 * (dcr[0, xl] + dcr[1, xl] + dcr[0, xh] + dcr[1, xh]) \
-                        + 0.25 * (dcr[0, x0] + dcr[1, x0])
-                else:
-                    vcb = 0.25 * (dcb[ro, xl] + dcb[ro, xh]) + 0.5 * dcb[ro, x0]
-                    vcr = 0.25 * (dcr[ro, xl] + dcr[ro, xh]) + 0.5 * dcr[ro, x0]
-            elif syo == 1:
-                vcb = 0.5 * (dcb[0, ci] + dcb[1, ci])
-                vcr = 0.5 * (dcr[0, ci] + dcr[1, ci])
+    for bi in range(first, stop):
+        for br in range(band):
+            row = bi * band + br
+            if row >= height:                      # odd height: repeat the last row
+                for col in range(width):
+                    dcb[br, col] = dcb[br - 1, col]
+                    dcr[br, col] = dcr[br - 1, col]
+                continue
+            if syi == 1:                           # 3/4 own chroma row, 1/4 the nearer one
+                ja = row >> 1
+                jb = min(ja + 1, ch_in - 1) if row & 1 else max(ja - 1, 0)
+                wa = 0.75
             else:
-                vcb = dcb[ro, ci]
-                vcr = dcr[ro, ci]
-            if residual > 0.0:
-                vcb += cb_in[cj, ci]
-                vcr += cr_in[cj, ci]
-            cb_out[cj, ci] = _quantize(vcb, code_max)
-            cr_out[cj, ci] = _quantize(vcr, code_max)
+                ja = row
+                jb = row
+                wa = 1.0
+            _upsample_row(cb_in, ja, jb, wa, sxi, width, ucb)
+            _upsample_row(cr_in, ja, jb, wa, sxi, width, ucr)
+            for col in range(width):               # 1: the tetrahedron of every pixel
+                ey = np.float32(y_in[row, col]) - oy
+                ecb = ucb[col] - ocb
+                ecr = ucr[col] - ocr
+                xr = min(max(a00 * ey + a01 * ecb + a02 * ecr, zero), top)
+                xg = min(max(a10 * ey + a11 * ecb + a12 * ecr, zero), top)
+                xb = min(max(a20 * ey + a21 * ecb + a22 * ecr, zero), top)
+                ir = min(np.int32(xr), last)
+                ig = min(np.int32(xg), last)
+                ib = min(np.int32(xb), last)
+                w0, w1, w2, w3, o1, o2 = tetra_corners(xr - np.float32(ir), xg - np.float32(ig),
+                                                       xb - np.float32(ib), sr, sg, sb)
+                cell[col] = (ir * sg + ig) * sg + ib
+                off1[col] = o1
+                off2[col] = o2
+                wts[0, col] = w0
+                wts[1, col] = w1
+                wts[2, col] = w2
+                wts[3, col] = w3
+            for col in range(width):               # 2: its four corners
+                p0 = cell[col]
+                p1 = p0 + off1[col]
+                p2 = p0 + off2[col]
+                p3 = p0 + far
+                w0 = wts[0, col]
+                w1 = wts[1, col]
+                w2 = wts[2, col]
+                w3 = wts[3, col]
+                vr = w0 * packed[p0, 0] + w1 * packed[p1, 0] + w2 * packed[p2, 0] + w3 * packed[p3, 0]
+                vg = w0 * packed[p0, 1] + w1 * packed[p1, 1] + w2 * packed[p2, 1] + w3 * packed[p3, 1]
+                vb = w0 * packed[p0, 2] + w1 * packed[p1, 2] + w2 * packed[p2, 2] + w3 * packed[p3, 2]
+                vr = min(max(vr, zero), one)           # clip after interpolating, as stills do
+                vg = min(max(vg, zero), one)
+                vb = min(max(vb, zero), one)
+                y_out[row, col] = _quantize(b00 * vr + b01 * vg + b02 * vb + py, code_max)
+                dcb[br, col] = b10 * vr + b11 * vg + b12 * vb + pcb - residual * ucb[col]
+                dcr[br, col] = b20 * vr + b21 * vg + b22 * vb + pcr - residual * ucr[col]
+        # this band's chroma, filtered down onto the output's chroma samples
+        rows_out = 1 if syo == 1 else band
+        for ro in range(rows_out):
+            cj = (bi * band + ro) >> syo            # a row pair makes one chroma row when syo
+            if cj >= ch_out:
+                continue
+            for ci in range(cw_out):
+                if sxo == 1:
+                    x0 = 2 * ci
+                    xl = max(x0 - 1, 0)
+                    xh = min(x0 + 1, width - 1)
+                    if syo == 1:
+                        vcb = 0.125 * (dcb[0, xl] + dcb[1, xl] + dcb[0, xh] + dcb[1, xh]) \
+                            + 0.25 * (dcb[0, x0] + dcb[1, x0])
+                        vcr = 0.125 * (dcr[0, xl] + dcr[1, xl] + dcr[0, xh] + dcr[1, xh]) \
+                            + 0.25 * (dcr[0, x0] + dcr[1, x0])
+                    else:
+                        vcb = 0.25 * (dcb[ro, xl] + dcb[ro, xh]) + 0.5 * dcb[ro, x0]
+                        vcr = 0.25 * (dcr[ro, xl] + dcr[ro, xh]) + 0.5 * dcr[ro, x0]
+                elif syo == 1:
+                    vcb = 0.5 * (dcb[0, ci] + dcb[1, ci])
+                    vcr = 0.5 * (dcr[0, ci] + dcr[1, ci])
+                else:
+                    vcb = dcb[ro, ci]
+                    vcr = dcr[ro, ci]
+                if residual > 0.0:
+                    vcb += cb_in[cj, ci]
+                    vcr += cr_in[cj, ci]
+                cb_out[cj, ci] = _quantize(vcb, code_max)
+                cr_out[cj, ci] = _quantize(vcr, code_max)
 
 
 def grid_matrix(m_in: np.ndarray, n: int) -> np.ndarray:
