@@ -173,6 +173,10 @@ def test_black_pattern_follows_the_active_area(tmp_path, origin):
         assert meta.black == (100.0, 200.0, 300.0, 400.0) and meta.cfa == "GBRG"
 
 
+def _per_position(black, shape):
+    return np.tile(np.reshape(black, (2, 2)), (shape[0] // 2, shape[1] // 2))
+
+
 def test_black_deltas_are_exact(tmp_path):
     dh = np.linspace(0, 12, 96)
     dv = np.linspace(-4, 4, 64)
@@ -180,8 +184,27 @@ def test_black_deltas_are_exact(tmp_path):
                      black_delta_h=dh, black_delta_v=dv)
     frame = open_raw(path)
     black_map = np.tile([[100, 110], [120, 130]], (32, 48)) + dh[None, :] + dv[:, None]
-    phase = np.tile(np.reshape(frame.meta.black, (2, 2)), (32, 48))
-    np.testing.assert_allclose(frame.data - phase, MOSAIC - black_map, atol=2e-3)
+    np.testing.assert_allclose(frame.data - _per_position(frame.meta.black, (64, 96)), MOSAIC - black_map,
+                               atol=4e-3)
+
+
+def test_black_pattern_of_another_period(tmp_path):
+    pattern = np.arange(9).reshape(3, 3) * 10 + 200                 # 3x3: no 2x2 position is constant
+    path = write_dng(tmp_path / "p3.dng", MOSAIC, black=pattern.ravel(), black_repeat=(3, 3),
+                     active_area=(1, 0, 64, 96), default_crop=((1, 2), (90, 60)))
+    frame = open_raw(path)
+    black_map = np.tile(pattern, (22, 32))[2:62, 1:91]              # anchored at the active area (row 1)
+    np.testing.assert_allclose(frame.data - _per_position(frame.meta.black, (60, 90)),
+                               MOSAIC[3:63, 1:91] - black_map, atol=4e-3)
+
+
+def test_black_per_channel_with_deltas(tmp_path):
+    rgb = RNG.integers(1000, 16000, (40, 64, 3)).astype(np.uint16)
+    dh = np.linspace(-3, 3, 64)
+    path = write_dng(tmp_path / "lin.dng", rgb, photometric="linear", black=(10, 20, 30), black_delta_h=dh)
+    frame = open_raw(path)
+    expected = rgb - (np.array([10, 20, 30])[None, None, :] + dh[None, :, None])
+    np.testing.assert_allclose(frame.data - np.array(frame.meta.black[:3]), expected, atol=4e-3)
 
 
 @pytest.mark.parametrize("orientation", range(1, 9))

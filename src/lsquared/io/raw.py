@@ -444,47 +444,70 @@ def _dng_geometry(tags: DngTags) -> _Geometry:
     return _Geometry((top + oy, left + ox, h, w), layout, cfa, (oy, ox))
 
 
-def _dng_black(tags: DngTags, geometry: _Geometry, layout: SensorLayout):
-    """Black per 2x2 position (or per channel) and, where the DNG's black varies more finely
-    (BlackLevelDeltaH/V, a repeat pattern that is not 1 or 2 wide), the per-pixel remainder
-    to subtract from the data so that data - black stays exact."""
+def _black_phases(tags: DngTags):
+    """(row phase, column phase, sample, step) of each black value: the four 2x2 positions for
+    one sample per pixel, each channel over the whole window for three samples."""
+    spp = tags.black_level.shape[2]
+    if spp == 1:
+        return [(r, c, 0, 2) for r in (0, 1) for c in (0, 1)]
+    return [(0, 0, ch, 1) for ch in range(spp)]
+
+
+def _black_indices(tags: DngTags, geometry: _Geometry):
+    """Pattern row/column of every window row/column, and the window's deltas (or None)."""
     oy, ox = geometry.phase
     _, _, h, w = geometry.window
     rows, cols = tags.black_repeat
-    pattern = tags.black_level                       # (rows, cols, samples), origin at the active area
-    spp = pattern.shape[2]
     dv = tags.black_delta_v[oy:oy + h] if tags.black_delta_v is not None else None
     dh = tags.black_delta_h[ox:ox + w] if tags.black_delta_h is not None else None
-    exact_2x2 = rows in (1, 2) and cols in (1, 2) and dv is None and dh is None
-    if spp >= 3:
-        per_channel = pattern.reshape(-1, spp).mean(axis=0)
-        black = (float(per_channel[0]), float(per_channel[1]), float(per_channel[2]), float(per_channel[1]))
-        residual = None
-        if not (rows == cols == 1) or dv is not None or dh is not None:
-            y = (np.arange(h) + oy) % rows
-            x = (np.arange(w) + ox) % cols
-            full = pattern[y][:, x] - per_channel          # (h, w, spp)
-            if dv is not None:
-                full = full + dv[:, None, None]
-            if dh is not None:
-                full = full + dh[None, :, None]
-            residual = full.astype(np.float32)
-        return black, residual
-    if exact_2x2:
-        black = tuple(float(pattern[(oy + r) % rows, (ox + c) % cols, 0]) for r in (0, 1) for c in (0, 1))
-        return black, None
-    y = (np.arange(h) + oy) % rows
-    x = (np.arange(w) + ox) % cols
-    full = pattern[y][:, x, 0].astype(np.float64)
-    if dv is not None:
-        full = full + dv[:, None]
-    if dh is not None:
-        full = full + dh[None, :]
-    black = tuple(float(full[r::2, c::2].mean()) for r in (0, 1) for c in (0, 1))
-    phase = np.empty((2, 2))
-    phase.flat[:] = black
-    residual = (full - np.tile(phase, (-(-h // 2), -(-w // 2)))[:h, :w]).astype(np.float32)
-    return black, residual
+    return (np.arange(h) + oy) % rows, (np.arange(w) + ox) % cols, dv, dh
+
+
+def _dng_black(tags: DngTags, geometry: _Geometry) -> tuple[float, float, float, float]:
+    """Black per 2x2 position of the window (one sample per pixel) or per channel (R, G, B, G).
+
+    The DNG black of a pixel is BlackLevel (a repeat pattern anchored at the active area's
+    corner) + BlackLevelDeltaV[row] + BlackLevelDeltaH[column] (DNG 1.6 p. 25-26); each value
+    here is its mean over the window's pixels of that position, and ``_subtract_black_detail``
+    takes what varies around it out of the data."""
+    ys_all, xs_all, dv, dh = _black_indices(tags, geometry)
+    rows, cols = tags.black_repeat
+    black = []
+    for r, c, ch, step in _black_phases(tags):
+        ys, xs = ys_all[r::step] if r < len(ys_all) else ys_all, xs_all[c::step] if c < len(xs_all) else xs_all
+        level = (np.bincount(ys, minlength=rows) / ys.size) @ tags.black_level[:, :, ch] \
+            @ (np.bincount(xs, minlength=cols) / xs.size)
+        level += dv[r::step].mean() if dv is not None and r < len(dv) else 0.0
+        level += dh[c::step].mean() if dh is not None and c < len(dh) else 0.0
+        black.append(float(level))
+    if len(black) == 3:
+        black.append(black[1])
+    return tuple(black[:4])
+
+
+def _subtract_black_detail(data: np.ndarray, tags: DngTags, geometry: _Geometry, black) -> None:
+    """Make ``data - black`` exact per pixel where the DNG black varies more finely than the four
+    values of ``black`` (BlackLevelDeltaH/V, or a repeat pattern other than 1 or 2 wide)."""
+    rows, cols = tags.black_repeat
+    limit = (1, 2) if tags.black_level.shape[2] == 1 else (1,)
+    fine = rows not in limit or cols not in limit
+    ys_all, xs_all, dv, dh = _black_indices(tags, geometry)
+    if not fine and dv is None and dh is None:
+        return
+    for i, (r, c, ch, step) in enumerate(_black_phases(tags)):
+        view = data[r::step, c::step] if data.ndim == 2 else data[r::step, c::step, ch]
+        ys, xs = ys_all[r::step], xs_all[c::step]
+        if view.size == 0:
+            continue
+        if fine:
+            view -= tags.black_level[ys][:, xs, ch].astype(np.float32)
+        else:
+            view -= np.float32(tags.black_level[ys[0], xs[0], ch])
+        if dv is not None:
+            view -= dv[r::step, None].astype(np.float32)
+        if dh is not None:
+            view -= dh[None, c::step].astype(np.float32)
+        view += np.float32(black[i])
 
 
 def _dng_exif(tags: DngTags) -> Exif:
@@ -505,28 +528,24 @@ def _dng_exif(tags: DngTags) -> Exif:
 
 
 def _dng_color(tags: DngTags, warnings: list[str]) -> CameraColor:
+    """The DNG's colour tags as CameraColor (a lone ColorMatrix2 stands in as the only one)."""
     def square(m):
         return m if m is not None and m.shape == (3, 3) else None
 
-    cm = tuple(square(m) for m in tags.color_matrix)
-    if cm[0] is None:
-        if cm[1] is not None:
-            cm = (cm[1], None)
-        else:
-            if any(m is not None for m in tags.color_matrix):
-                warnings.append("the DNG's colour matrix is not 3x3: no colour matrix used")
-            else:
-                warnings.append("the DNG has no colour matrix")
-            return CameraColor(source="none")
-    swapped = tags.color_matrix[0] is None or square(tags.color_matrix[0]) is None
-    illuminant = (tags.calibration_illuminant[1], None) if swapped else tags.calibration_illuminant
-    fm = tuple(square(m) for m in tags.forward_matrix)
-    cc = tuple(square(m) for m in tags.camera_calibration)
-    if swapped:
-        fm, cc = (fm[1], None), (cc[1], None)
+    usable = [i for i in (0, 1) if square(tags.color_matrix[i]) is not None]
+    if not usable:
+        present = any(m is not None for m in tags.color_matrix)
+        warnings.append("the DNG's colour matrix is not 3x3: no colour matrix used" if present
+                        else "the DNG has no colour matrix")
+        return CameraColor(source="none")
+
+    def pick(pair):
+        return tuple(square(pair[i]) for i in usable) + (None,) * (2 - len(usable))
+
+    illuminants = tuple(tags.calibration_illuminant[i] or 0 for i in usable) + (None,) * (2 - len(usable))
     ab = tags.analog_balance if tags.analog_balance is not None and tags.analog_balance.size == 3 else None
-    return CameraColor(color_matrix=cm, forward_matrix=fm, camera_calibration=cc,
-                       illuminant=(illuminant[0] if illuminant[0] is not None else 0, illuminant[1]),
+    return CameraColor(color_matrix=pick(tags.color_matrix), forward_matrix=pick(tags.forward_matrix),
+                       camera_calibration=pick(tags.camera_calibration), illuminant=illuminants,
                        analog_balance=ab, source="dng")
 
 
@@ -557,7 +576,7 @@ def _meta_from_dng(path: Path, tags: DngTags, geometry: _Geometry) -> FrameMeta:
                         "(black 0, white 65535); lsquared's demosaic and highlight steps are skipped")
     if tags.layout.compression == 9:
         warnings.append("the raw data are VC-5 compressed (GoPro GPR): LibRaw cannot decode them")
-    black, _ = _dng_black(tags, geometry, layout)
+    black = _dng_black(tags, geometry)
     white = min(tags.white_level)
     if len(set(tags.white_level)) > 1:
         warnings.append(f"WhiteLevel differs per sample {tags.white_level}: the lowest is used")
@@ -680,9 +699,7 @@ def _open_dng(path: Path, tags: DngTags) -> Frame:
     if geometry.layout is SensorLayout.MONO and data.ndim == 3:
         data = data[..., 0]
     if geometry.layout is not SensorLayout.FALLBACK:
-        _, residual = _dng_black(tags, geometry, geometry.layout)
-        if residual is not None:
-            data -= residual.reshape(data.shape) if residual.ndim == data.ndim else residual[..., None]
+        _subtract_black_detail(data, tags, geometry, meta.black)
     meta = meta.replace(extra={**meta.extra, "decoder": decoder, "visible_size": data.shape[:2]})
     return Frame(data=data, meta=meta)
 
