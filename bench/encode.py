@@ -13,11 +13,12 @@ For each encoder it prints the median wall time of
   Pillow     Image.save(...) with the same encoder settings, no metadata (the peer)
 
 (alternating the two, so both see the same machine load), their ratio, and the file size.
-Pillow cannot hold 16-bit RGB, so 16-bit rows have no peer.  Then read_image on the 8-bit
-JPEG and the 16-bit TIFF and PNG, and whether each encoder releases the GIL: a pure-Python
-loop counts in the main thread while the encoder runs in another; "GIL free" is its rate
-relative to the loop alone (about 1 when the encoder releases the GIL and a core is free,
-near 0 when it holds the GIL).
+Pillow cannot hold 16-bit RGB, so 16-bit rows have no peer.  "py share" is how fast a
+pure-Python thread counts while write_image runs in another thread, relative to beside a
+sleeping thread, and "gap" the longest it was stopped: a GIL holder gives a share near 0
+(the calibration line, sum(range(...)), shows it) and a gap as long as the write; encoders
+that release the GIL leave the share limited only by free cores.  Then read_image on the
+8-bit JPEG and the 16-bit TIFF and PNG.
 """
 
 from __future__ import annotations
@@ -93,22 +94,37 @@ def timed(fn, *args) -> float:
     return time.perf_counter() - t
 
 
-def gil_free_ratio(fn) -> float:
-    """Python-loop rate while ``fn`` runs in another thread, relative to the loop alone."""
-    def count(seconds: float, stop: threading.Event | None = None) -> float:
-        n, t0 = 0, time.perf_counter()
-        while (stop is None and time.perf_counter() - t0 < seconds) or (stop is not None and not stop.is_set()):
-            for _ in range(1000):
-                n += 1
-        return n / (time.perf_counter() - t0)
+def python_thread_share(fn) -> tuple[float, float]:
+    """How much a pure-Python thread gets done while ``fn`` runs in another thread:
+    (its counting rate relative to its rate beside a thread that only sleeps for as long,
+    the longest gap between its iterations).  An encoder that holds the GIL for its whole
+    run gives a share near 0 and a gap as long as the run; one that releases it lets the
+    Python thread run as fast as free cores allow."""
+    def count_beside(work) -> tuple[float, float]:
+        stop = threading.Event()
+        result = {}
 
-    alone = count(0.5)
-    stop = threading.Event()
-    worker = threading.Thread(target=lambda: (fn(), stop.set()))
-    worker.start()
-    during = count(0.0, stop)
-    worker.join()
-    return during / alone
+        def count():
+            n, gap, last = 0, 0.0, time.perf_counter()
+            t0 = last
+            while not stop.is_set():
+                for _ in range(1000):
+                    n += 1
+                now = time.perf_counter()
+                gap, last = max(gap, now - last), now
+            result["rate"], result["gap"] = n / (time.perf_counter() - t0), gap
+
+        counter = threading.Thread(target=count)
+        counter.start()
+        time.sleep(0.02)
+        took = timed(work)
+        stop.set()
+        counter.join()
+        return result["rate"], result["gap"], took
+
+    rate, gap, took = count_beside(fn)
+    idle_rate, _, _ = count_beside(lambda: time.sleep(took))
+    return rate / idle_rate, gap
 
 
 def main() -> None:
@@ -127,7 +143,10 @@ def main() -> None:
     formats = [f.strip() for f in args.formats.split(",") if f.strip()]
     print(f"picture {width}x{height} ({width * height / 1e6:.1f} MP), {args.runs} runs, "
           f"{os.cpu_count()} CPUs, Pillow {Image.__version__}")
-    print(f"{'format':14s} {'lsquared s':>10s} {'Pillow s':>9s} {'ratio':>6s} {'size MB':>8s} {'GIL free':>8s}")
+    share, gap = python_thread_share(lambda: sum(range(30_000_000)))
+    print(f"calibration: a GIL holder leaves a Python thread a share of {share:.2f}, gap {gap:.2f} s")
+    print(f"{'format':14s} {'lsquared s':>10s} {'Pillow s':>9s} {'ratio':>6s} {'size MB':>8s} "
+          f"{'py share':>8s} {'gap s':>6s}")
     with tempfile.TemporaryDirectory() as tmp:
         written = {}
         for fmt in formats:
@@ -143,10 +162,10 @@ def main() -> None:
                     if peer is not None:
                         theirs.append(timed(peer, px, Path(tmp) / f"peer{spec.suffix}"))
                 ratio = statistics.median(ours) / statistics.median(theirs) if theirs else float("nan")
-                gil = gil_free_ratio(lambda: write_image(path, px, overwrite=True))
+                share, gap = python_thread_share(lambda: write_image(path, px, overwrite=True))
                 peer_s = f"{statistics.median(theirs):9.2f}" if theirs else f"{'-':>9s}"
                 print(f"{label:14s} {statistics.median(ours):10.2f} {peer_s} {ratio:6.2f} "
-                      f"{path.stat().st_size / 1e6:8.1f} {gil:8.2f}", flush=True)
+                      f"{path.stat().st_size / 1e6:8.1f} {share:8.2f} {gap:6.3f}", flush=True)
                 written[(fmt, bits)] = path
         print(f"\n{'read_image':14s} {'seconds':>10s}")
         for key in (("jpeg", 8), ("tiff", 16), ("png", 16)):

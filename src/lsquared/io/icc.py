@@ -11,8 +11,8 @@ most widely read kind (LittleCMS, ColorSync, Windows, Chrome's skcms, Firefox's 
 - TRCs: a 1024-entry sampled ``curv`` of the space's decoding function from ``color.transfer``
   (v2 has no parametric curves), shared by the three channels.  Rec.2020's curve is the inverse
   of the BT.2020 / BT.709 OETF, the function the pipeline encodes with, so a colour-managed
-  viewer recovers exactly the colorimetry we rendered (the same choice as Apple's and Android's
-  Rec.2020 profiles); BT.1886's gamma 2.4 would darken shadows by a second rendering intent.
+  viewer recovers exactly the colorimetry we rendered; BT.1886's gamma 2.4 (a reference
+  display's EOTF) would darken the shadows with a second rendering on top of the look's.
 - a grey variant (kTRC only) with the same curve, for monochrome pictures.
 
 ``identify_space`` runs a profile through LittleCMS (Pillow's ImageCms), converts a set of probe
