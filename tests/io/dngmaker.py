@@ -97,6 +97,7 @@ def write_dng(
     make: str = "Testmaker",
     model: str = "Tester 1",
     exif: dict | None = None,
+    opcode_list2: bytes | None = None,
     dng_version: tuple[int, int, int, int] = (1, 4, 0, 0),
     byteorder: str = "<",
 ) -> Path:
@@ -150,6 +151,8 @@ def write_dng(
     rawtags.append(_tag(50717, "I", white))
     if linearization is not None:
         rawtags.append(_tag(50712, "H", linearization))
+    if opcode_list2 is not None:
+        rawtags.append((51009, "B", len(opcode_list2), opcode_list2, True))
 
     photometric_code = 32803 if photometric == "cfa" else 34892
     mono_linear = photometric != "cfa" and raw.ndim == 2
@@ -230,3 +233,19 @@ def rational_value(*pairs: tuple[int, int]) -> bytes:
     import struct
 
     return b"".join(struct.pack("<II", n, d) for n, d in pairs)
+
+
+def opcode_list(*opcodes: tuple[int, bytes]) -> bytes:
+    """An OpcodeList tag value (DNG 1.6 ch. 7, big-endian): count, then id, version, flags, size, params."""
+    import struct
+
+    out = struct.pack(">I", len(opcodes))
+    for opcode_id, params in opcodes:
+        out += struct.pack(">IIII", opcode_id, 0x01030000, 0, len(params)) + params
+    return out
+
+
+def area_params(top, left, bottom, right, plane=0, planes=1, row_pitch=1, col_pitch=1) -> bytes:
+    import struct
+
+    return struct.pack(">8I", top, left, bottom, right, plane, planes, row_pitch, col_pitch)

@@ -30,17 +30,12 @@ import numpy as np
 import tifffile
 
 from ..errors import InputError
+from .dngopcodes import parse_opcode_list
 
 PHOTOMETRIC_CFA = 32803
 PHOTOMETRIC_LINEAR_RAW = 34892
 COMPRESSION_NAMES = {1: "uncompressed", 7: "lossless JPEG", 8: "deflate", 9: "VC-5 (GoPro)",
                      34892: "lossy JPEG", 52546: "JPEG XL"}
-
-# DNG 1.6 chapter 7, "Opcode List Processing": opcode ids -> names (for ``info`` and warnings)
-OPCODE_NAMES = {1: "WarpRectilinear", 2: "WarpFisheye", 3: "FixVignetteRadial", 4: "FixBadPixelsConstant",
-                5: "FixBadPixelsList", 6: "TrimBounds", 7: "MapTable", 8: "MapPolynomial", 9: "GainMap",
-                10: "DeltaPerRow", 11: "DeltaPerColumn", 12: "ScalePerRow", 13: "ScalePerColumn",
-                14: "WarpRectilinear2"}
 
 _TIFF_MAGIC = {b"II*\x00", b"MM\x00*", b"II+\x00", b"MM\x00+"}
 
@@ -121,8 +116,13 @@ class DngTags:
     baseline_exposure_offset: float = 0.0
     lens_info: tuple[float, ...] | None = None              # min/max focal length, f-number at each
     profile_name: str | None = None
-    opcodes: dict[str, tuple[str, ...]] = field(default_factory=dict)   # "OpcodeList2" -> names
+    opcode_lists: dict[str, bytes] = field(default_factory=dict)   # "OpcodeList2" -> the tag's bytes
     notes: tuple[str, ...] = ()                              # problems met while reading (bad matrices ...)
+
+    @property
+    def opcodes(self) -> dict[str, tuple[str, ...]]:
+        """Names of the opcodes in each OpcodeList tag."""
+        return {name: tuple(op.name for op in parse_opcode_list(data)) for name, data in self.opcode_lists.items()}
 
     @property
     def color_planes(self) -> int:
@@ -217,22 +217,6 @@ def _matrix(tag, rows: int, cols: int, name: str, notes: list[str]) -> np.ndarra
         notes.append(f"{name} is all zero or undefined: ignored")
         return None
     return m
-
-
-def _opcode_names(tag) -> tuple[str, ...]:
-    """Names of the opcodes in an OpcodeList tag (big-endian, DNG 1.6 ch. 7)."""
-    data = bytes(tag.value)
-    if len(data) < 4:
-        return ()
-    count = struct.unpack(">I", data[:4])[0]
-    names, pos = [], 4
-    for _ in range(min(count, 1000)):
-        if pos + 16 > len(data):
-            break
-        opcode_id, _version, _flags, size = struct.unpack(">IIII", data[pos:pos + 16])
-        names.append(OPCODE_NAMES.get(opcode_id, f"opcode {opcode_id}"))
-        pos += 16 + size
-    return tuple(names)
 
 
 # ----------------------------------------------------------------------------- parsing
@@ -417,11 +401,11 @@ def _parse(path: Path, tf: tifffile.TiffFile, ifd0) -> DngTags:
         return float(values[0]) if values is not None and values.size and math.isfinite(values[0]) else 0.0
 
     lens_info = _numbers(_get(profile_first, 50736))
-    opcodes = {}
+    opcode_lists = {}
     for code, name in ((51008, "OpcodeList1"), (51009, "OpcodeList2"), (51022, "OpcodeList3")):
         tag = _get(raw_first, code)
         if tag is not None:
-            opcodes[name] = _opcode_names(tag)
+            opcode_lists[name] = bytes(tag.value)
 
     orientation = ifd0.tags.get(274)
     orientation_value = int(orientation.value) if orientation is not None else 1
@@ -450,5 +434,5 @@ def _parse(path: Path, tf: tifffile.TiffFile, ifd0) -> DngTags:
         baseline_exposure=scalar(50730), baseline_exposure_offset=scalar(51109),
         lens_info=tuple(float(v) for v in lens_info) if lens_info is not None else None,
         profile_name=_text(_get(profile_first, 50936)),
-        opcodes=opcodes, notes=tuple(notes),
+        opcode_lists=opcode_lists, notes=tuple(notes),
     )

@@ -28,6 +28,7 @@ import numpy as np
 from ..errors import InputError, UnsupportedError
 from ..frame import CFA_PATTERNS, CameraColor, Encoding, Exif, Frame, FrameMeta, SensorLayout
 from . import dngtags
+from .dngopcodes import APPLIED_OPCODES, apply_opcode_list2, parse_opcode_list
 from .dngtags import PHOTOMETRIC_CFA, PHOTOMETRIC_LINEAR_RAW, DngTags
 from .ljpeg import LJ92Corrupt, LJ92Unsupported, decode_lj92_tiles
 
@@ -582,9 +583,9 @@ def _meta_from_dng(path: Path, tags: DngTags, geometry: _Geometry) -> FrameMeta:
         warnings.append(f"WhiteLevel differs per sample {tags.white_level}: the lowest is used")
     color = _dng_color(tags, warnings) if layout is not SensorLayout.MONO else CameraColor(source="none")
     neutral = _dng_neutral(tags, color, layout, warnings)
-    for name, ops in tags.opcodes.items():
-        if ops:
-            warnings.append(f"{name} ({', '.join(ops)}) is not applied")
+    skipped = _opcodes_not_applied(tags, layout)
+    for name, ops in skipped.items():
+        warnings.append(f"{name} ({', '.join(ops)}) is not applied")
     top, left, h, w = geometry.window
     extra = {
         "format": f"DNG {'.'.join(map(str, tags.dng_version))}",
@@ -601,6 +602,8 @@ def _meta_from_dng(path: Path, tags: DngTags, geometry: _Geometry) -> FrameMeta:
         "profile_name": tags.profile_name,
         "lens_info": tags.lens_info,
         "opcodes": {k: list(v) for k, v in tags.opcodes.items()},
+        "opcodes_applied": [op for op in tags.opcodes.get("OpcodeList2", ())
+                            if op not in skipped.get("OpcodeList2", ())],
         "tile_size": (tags.layout.tile_height, tags.layout.tile_width) if tags.layout.tiled else None,
     }
     if tags.as_shot_white_xy is not None:
@@ -615,6 +618,18 @@ def _meta_from_dng(path: Path, tags: DngTags, geometry: _Geometry) -> FrameMeta:
         orientation=tags.orientation, encoding=Encoding.RAW, raw_size=(tags.layout.height, tags.layout.width),
         bits_per_sample=bits, warnings=tuple(warnings), extra=extra,
     )
+
+
+def _opcodes_not_applied(tags: DngTags, layout: SensorLayout) -> dict[str, tuple[str, ...]]:
+    """Opcodes lsquared leaves out: OpcodeList1 and 3 (bad pixels, lens warps), and whatever of
+    OpcodeList2 io.dngopcodes does not implement (all of it for the fallback)."""
+    out = {}
+    for name, ops in tags.opcodes.items():
+        left = ops if name != "OpcodeList2" or layout is SensorLayout.FALLBACK \
+            else tuple(op for op in ops if op not in APPLIED_OPCODES)
+        if left:
+            out[name] = left
+    return out
 
 
 def _fast_path_ok(tags: DngTags, geometry: _Geometry) -> bool:
@@ -700,6 +715,9 @@ def _open_dng(path: Path, tags: DngTags) -> Frame:
         data = data[..., 0]
     if geometry.layout is not SensorLayout.FALLBACK:
         _subtract_black_detail(data, tags, geometry, meta.black)
+        if "OpcodeList2" in tags.opcode_lists:          # maps on linear reference values (DNG 1.6 ch. 7)
+            apply_opcode_list2(data, parse_opcode_list(tags.opcode_lists["OpcodeList2"]), origin=geometry.phase,
+                               black=meta.black, white=meta.white)
     meta = meta.replace(extra={**meta.extra, "decoder": decoder, "visible_size": data.shape[:2]})
     return Frame(data=data, meta=meta)
 
