@@ -96,6 +96,7 @@ class DngTags:
     cfa_repeat: tuple[int, int] | None = None              # CFARepeatPatternDim (rows, cols)
     cfa_pattern: tuple[int, ...] | None = None             # CFAPattern codes (0 R, 1 G, 2 B, 3 C, 4 M, 5 Y, 6 W)
     cfa_plane_color: tuple[int, ...] = (0, 1, 2)
+    cfa_layout: int = 1                                     # 1 rectangular; 2..9 staggered (DNG 1.6 p. 20)
     active_area: tuple[int, int, int, int]                 # top, left, bottom, right
     default_crop_origin: tuple[float, float] = (0.0, 0.0)  # x, y relative to the active area
     default_crop_size: tuple[float, float] | None = None   # width, height
@@ -315,6 +316,7 @@ def _parse(path: Path, tf: tifffile.TiffFile, ifd0) -> DngTags:
         codes = _numbers(_get(raw_first, 33422))
         cfa_pattern = tuple(int(c) for c in codes) if codes is not None else None
     plane_color = _numbers(_get(raw_first, 50710))
+    cfa_layout = _numbers(_get(raw_first, 50711))
 
     area = _numbers(_get(raw_first, 50829))
     if area is not None and area.size == 4 and area[2] > area[0] and area[3] > area[1]:
@@ -420,6 +422,7 @@ def _parse(path: Path, tf: tifffile.TiffFile, ifd0) -> DngTags:
         exif=_exif(ifd0, raw), photometric=photometric, raw_ifd=raw_name, layout=layout,
         cfa_repeat=cfa_repeat, cfa_pattern=cfa_pattern,
         cfa_plane_color=tuple(int(v) for v in plane_color) if plane_color is not None else (0, 1, 2),
+        cfa_layout=int(cfa_layout[0]) if cfa_layout is not None and cfa_layout.size else 1,
         active_area=active,
         default_crop_origin=(float(crop_origin[0]), float(crop_origin[1]))
         if crop_origin is not None and crop_origin.size == 2 and np.all(np.isfinite(crop_origin)) else (0.0, 0.0),

@@ -421,7 +421,7 @@ def _dng_layout(tags: DngTags) -> SensorLayout:
         return {1: SensorLayout.MONO, 3: SensorLayout.LINEAR_RGB}.get(spp, SensorLayout.FALLBACK)
     if (tags.photometric == PHOTOMETRIC_CFA and spp == 1 and tags.cfa_repeat == (2, 2) and tags.cfa_pattern
             and len(tags.cfa_pattern) == 4 and set(tags.cfa_pattern) == {0, 1, 2}
-            and tuple(tags.cfa_plane_color[:3]) == (0, 1, 2)):
+            and tuple(tags.cfa_plane_color[:3]) == (0, 1, 2) and tags.cfa_layout == 1):
         return SensorLayout.BAYER
     return SensorLayout.FALLBACK
 
@@ -694,6 +694,9 @@ def _decode_dng_libraw(path: Path, tags: DngTags, geometry: _Geometry) -> np.nda
                     y0, x0 = max(top - raw.sizes.top_margin, 0), max(left - raw.sizes.left_margin, 0)
                     return np.ascontiguousarray(rgb[y0:y0 + h, x0:x0 + w])
                 image = raw.raw_image
+                if image.shape[:2] != (tags.layout.height, tags.layout.width):
+                    raise InputError(f"LibRaw decoded {image.shape[1]}x{image.shape[0]} pixels where the DNG "
+                                     f"stores {tags.layout.width}x{tags.layout.height}", path=path)
                 if image.ndim == 3:
                     image = image[..., :3]
                 return image[top:top + h, left:left + w].astype(np.float32)
