@@ -48,14 +48,16 @@ def source_picture(height: int, width: int) -> np.ndarray:
     return _vlog_from_linear_srgb(lin.reshape(-1, 3)).reshape(height, width, 3).astype(np.float32)
 
 
-def timed(fn, runs: int) -> float:
+def timed(fn, runs: int) -> tuple[float, float]:
+    """(wall seconds, CPU seconds of all threads): medians of ``runs`` after a warm-up."""
     fn()                                         # warm-up (and numba compile)
-    times = []
+    wall, cpu = [], []
     for _ in range(runs):
-        t0 = time.perf_counter()
+        c0, t0 = time.process_time(), time.perf_counter()
         fn()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times)
+        wall.append(time.perf_counter() - t0)
+        cpu.append(time.process_time() - c0)
+    return statistics.median(wall), statistics.median(cpu)
 
 
 def pillow_lut(table: np.ndarray):
@@ -66,8 +68,11 @@ def pillow_lut(table: np.ndarray):
     return ImageFilter.Color3DLUT(n, flat.tolist())
 
 
-def ffmpeg_seconds_per_frame(frame: np.ndarray, cube: Path, runs: int) -> float | None:
-    """ffmpeg's lut3d on raw rgb24 frames: (time for 1 + k frames - time for 1) / k, median."""
+def ffmpeg_seconds_per_frame(frame: np.ndarray, cube: Path, runs: int) -> tuple[float, float] | None:
+    """ffmpeg's lut3d on raw rgb24 frames: (time for 1 + k frames - time for 1) / k, median;
+    wall and CPU (of the child process) seconds."""
+    import resource
+
     ffmpeg = shutil.which("ffmpeg")
     if ffmpeg is None:
         return None
@@ -76,17 +81,20 @@ def ffmpeg_seconds_per_frame(frame: np.ndarray, cube: Path, runs: int) -> float 
         raw = Path(tmp) / "frame.rgb"
         raw.write_bytes(frame.tobytes())
 
-        def run(loops: int) -> float:
+        def run(loops: int) -> np.ndarray:
             cmd = [ffmpeg, "-v", "error", "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", f"{w}x{h}",
                    "-stream_loop", str(loops), "-i", str(raw),
                    "-vf", f"lut3d=file={cube}:interp=tetrahedral", "-f", "null", "-"]
+            r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
             t0 = time.perf_counter()
             subprocess.run(cmd, check=True)
-            return time.perf_counter() - t0
+            r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+            return np.array([time.perf_counter() - t0,
+                             r1.ru_utime + r1.ru_stime - r0.ru_utime - r0.ru_stime])
         k = 10
         run(0)
-        per = [(run(k) - run(0)) / k for _ in range(max(3, runs // 2))]
-        return statistics.median(per)
+        per = np.array([(run(k) - run(0)) / k for _ in range(max(3, runs // 2))])
+        return float(np.median(per[:, 0])), float(np.median(per[:, 1]))
 
 
 def main(argv=None) -> None:
@@ -105,8 +113,7 @@ def main(argv=None) -> None:
 
     still = source_picture(4000, 6000)
     out_f = np.empty_like(still)
-    t = timed(lambda: lut.apply(still, out=out_f), args.runs)
-    rows.append(("24 MP float32, lsquared", 24.0 / t, t))
+    rows.append(("24 MP float32, lsquared", 24.0, *timed(lambda: lut.apply(still, out=out_f), args.runs)))
 
     frame = source_picture(2160, 3840)
     f8 = (frame * 255 + 0.5).astype(np.uint8)
@@ -114,42 +121,42 @@ def main(argv=None) -> None:
     out8 = np.empty_like(f8)
     packed = lut3d.pack_table(lut.table, 255.0, 0.5)
     codes = lut3d.code_tables(lut.size, 256, 256)
-    t = timed(lambda: lut3d.apply_lut3d_codes(f8, packed, lut.size, *codes, 255, out8), args.runs)
-    rows.append(("4K 8-bit, lsquared per frame", mp / t, t))
+    per_frame = timed(lambda: lut3d.apply_lut3d_codes(f8, packed, lut.size, *codes, 255, out8), args.runs)
+    rows.append(("4K 8-bit, lsquared per frame", mp, *per_frame))
     t0 = time.perf_counter()
     dense = lut3d.dense_table_u8(lut.table)
     build = time.perf_counter() - t0
-    t = timed(lambda: lut3d.apply_dense_u8(f8, dense, out8), args.runs)
-    rows.append((f"4K 8-bit, lsquared video (dense table, built once in {build:.2f} s)", mp / t, t))
-    ours8 = t
+    video = timed(lambda: lut3d.apply_dense_u8(f8, dense, out8), args.runs)
+    rows.append((f"4K 8-bit, lsquared video (dense table built once: {build:.2f} s)", mp, *video))
 
     from PIL import Image
     pil_img = Image.fromarray(f8)
     flt = pillow_lut(lut.table)
-    t = timed(lambda: pil_img.filter(flt), max(3, args.runs // 2))
-    rows.append(("4K 8-bit, Pillow Color3DLUT (trilinear)", mp / t, t))
-    pil_t = t
+    pil = timed(lambda: pil_img.filter(flt), max(3, args.runs // 2))
+    rows.append(("4K 8-bit, Pillow Color3DLUT (trilinear)", mp, *pil))
 
     with tempfile.TemporaryDirectory() as tmp:
         cube = Path(tmp) / "look.cube"
         export_look(look, cube, "cube")
-        t = ffmpeg_seconds_per_frame(f8, cube, args.runs)
-    ff_t = t
-    if t is not None:
-        rows.append(("4K 8-bit, ffmpeg lut3d (tetrahedral)", mp / t, t))
+        ff = ffmpeg_seconds_per_frame(f8, cube, args.runs)
+    if ff is not None:
+        rows.append(("4K 8-bit, ffmpeg lut3d (tetrahedral, its own threads)", mp, *ff))
 
     f10 = (frame * 1023 + 0.5).astype(np.uint16)
     out10 = np.empty_like(f10)
-    t = timed(lambda: lut.apply(f10, bits=10, out=out10), args.runs)
-    rows.append(("4K 10-bit, lsquared", mp / t, t))
+    rows.append(("4K 10-bit, lsquared", mp, *timed(lambda: lut.apply(f10, bits=10, out=out10), args.runs)))
 
-    print(f"look '{look.name}', {lut.size}^3 LUT, {os.cpu_count()} CPUs visible, "
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    print(f"look '{look.name}', {lut.size}^3 LUT, {os.cpu_count()} CPUs, load average {load:.1f}, "
           f"median of {args.runs} runs after a warm-up")
-    print(f"{'case':<66} {'MP/s':>8} {'ms':>8}")
-    for name, mps, sec in rows:
-        print(f"{name:<66} {mps:8.1f} {sec * 1000:8.1f}")
-    print(f"lsquared video vs Pillow: {pil_t / ours8:.1f}x faster"
-          + (f"; vs ffmpeg lut3d: {ff_t / ours8:.1f}x faster" if ff_t else ""))
+    print("MP/s: wall clock; MP/CPU-s: megapixels per second of CPU time over all threads, which a")
+    print("busy machine disturbs less (a parallel kernel on n idle cores gives up to n times it)")
+    print(f"{'case':<62} {'MP/s':>8} {'ms':>8} {'MP/CPU-s':>9}")
+    for name, mpx, wall, cpu in rows:
+        print(f"{name:<62} {mpx / wall:8.1f} {wall * 1000:8.1f} {mpx / cpu if cpu else float('nan'):9.1f}")
+    print(f"8-bit per frame vs Pillow {pil[0] / per_frame[0]:.1f}x, vs ffmpeg "
+          f"{ff[0] / per_frame[0] if ff else float('nan'):.1f}x faster (wall); video path vs Pillow "
+          f"{pil[0] / video[0]:.1f}x, vs ffmpeg {ff[0] / video[0] if ff else float('nan'):.1f}x")
 
 
 if __name__ == "__main__":

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from numba import njit, prange
+from numba import njit
 
 from lsquared.io.lutfile import tetrahedral_points
 from lsquared.kernels import lut3d
 
 
-@njit(parallel=True)
+@njit(cache=True)
 def _through_scalar(img, table, out):
-    for y in prange(img.shape[0]):
+    for y in range(img.shape[0]):
         for x in range(img.shape[1]):
             out[y, x, 0], out[y, x, 1], out[y, x, 2] = lut3d.tetrahedral(table, img[y, x, 0], img[y, x, 1], img[y, x, 2])
     return out
