@@ -229,3 +229,12 @@ def test_lutdata_sample_matches_kernel_and_keeps_values_beyond_one():
     assert np.allclose(d.sample(pts), apply_lut3d(pts[None].astype(np.float32), t)[0], atol=1e-6)
     big = LutData(table3d=t * 2 - 0.5)                         # values in -0.5..1.5: kept
     assert big.sample(pts).min() < 0 and big.sample(pts).max() > 1
+
+
+def test_cube_1d_write_round_trip(tmp_path):
+    curve = np.stack([np.linspace(0, 1, 1024) ** g for g in (0.5, 1.0, 2.0)], axis=1)
+    p = tmp_path / "c.cube"
+    write_cube(p, None, table1d=curve, title="curves")
+    lut = read_cube(p)
+    assert lut.table3d is None and lut.table1d.shape == (1024, 3)
+    assert np.abs(lut.table1d - curve).max() < 1e-6

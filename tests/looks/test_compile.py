@@ -194,3 +194,11 @@ def test_tone_step_fits_all_of_vgamut_into_the_output_without_clipping(space):
     xyz = apply_tone(lin @ SPACES["vgamut"].to_xyz.T, look.tone, space, look.output.gamut_compression)
     rgb = xyz @ SPACES[space].from_xyz.T
     assert rgb.min() > -1e-9 and rgb.max() < 1 + 1e-9
+
+
+def test_oklab_matches_colour_science():
+    from lsquared.looks.render import oklab_to_xyz, xyz_to_oklab
+
+    xyz = np.random.default_rng(8).random((1000, 3)) * [0.95, 1.0, 1.09]
+    assert np.abs(xyz_to_oklab(xyz) - colour.XYZ_to_Oklab(xyz)).max() < 1e-6
+    assert np.abs(oklab_to_xyz(xyz_to_oklab(xyz)) - xyz).max() < 1e-9
