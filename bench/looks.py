@@ -34,18 +34,18 @@ KODAK = Path(os.environ.get("LSQUARED_SHARED", REPO.parent / "shared")) / "data"
 def source_picture(height: int, width: int) -> np.ndarray:
     """float32 V-Log/V-Gamut picture (H, W, 3) from tiled Kodak images (linearized sRGB)."""
     from lsquared.color import transfer
-    from lsquared.looks.preview import _vlog_from_linear_srgb, test_scene
+    from lsquared.looks.preview import analytic_scene, vlog_from_linear_srgb
 
     files = sorted(KODAK.glob("kodim*.png"))
     if not files:
-        return np.resize(test_scene(480, 720), (height, width, 3)).astype(np.float32)
+        return np.resize(analytic_scene(480, 720), (height, width, 3)).astype(np.float32)
     from PIL import Image
     tiles = [np.asarray(Image.open(f).convert("RGB").resize((768, 512)), np.float32) / 255 for f in files[:12]]
     row = np.concatenate(tiles[:8], axis=1)
     mosaic = np.concatenate([row, np.roll(row, 768 * 3, axis=1)], axis=0)
     reps = (-(-height // mosaic.shape[0]), -(-width // mosaic.shape[1]), 1)
     lin = transfer.srgb_decode(np.tile(mosaic, reps)[:height, :width])
-    return _vlog_from_linear_srgb(lin.reshape(-1, 3)).reshape(height, width, 3).astype(np.float32)
+    return vlog_from_linear_srgb(lin.reshape(-1, 3)).reshape(height, width, 3).astype(np.float32)
 
 
 def timed(fn, runs: int) -> tuple[float, float]:

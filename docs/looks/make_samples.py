@@ -14,7 +14,7 @@ from PIL import Image, ImageDraw, ImageFont
 from lsquared.color import transfer
 from lsquared.color.spaces import SPACES
 from lsquared.looks import LOOKS, resolve_look
-from lsquared.looks.preview import _vlog_from_linear_srgb, downscale, render
+from lsquared.looks.preview import downscale, render, vlog_from_linear_srgb
 
 HERE = Path(__file__).resolve().parent
 KODAK = HERE.parents[1].parent / "shared" / "data" / "kodak" / "kodim23.png"
@@ -34,7 +34,7 @@ def chart_vlog() -> np.ndarray:
 def kodak_vlog() -> np.ndarray:
     srgb = np.asarray(Image.open(KODAK).convert("RGB"), np.float64) / 255.0
     lin = transfer.srgb_decode(srgb).reshape(-1, 3)
-    return downscale(_vlog_from_linear_srgb(lin).reshape(srgb.shape).astype(np.float32), 256)
+    return downscale(vlog_from_linear_srgb(lin).reshape(srgb.shape).astype(np.float32), 256)
 
 
 def main() -> None:

@@ -65,10 +65,10 @@ def test_preview_contact_sheet(capsys, tmp_path):
     from PIL import Image
 
     from lsquared.looks import compile_look
-    from lsquared.looks.preview import test_scene
+    from lsquared.looks.preview import analytic_scene
 
     # an sRGB picture of the test scene through neutral: a rendered image as input
-    img = (np.clip(compile_look("neutral").apply(test_scene(90, 160)), 0, 1) * 255 + 0.5).astype(np.uint8)
+    img = (np.clip(compile_look("neutral").apply(analytic_scene(90, 160)), 0, 1) * 255 + 0.5).astype(np.uint8)
     src = tmp_path / "in.png"
     Image.fromarray(img).save(src)
     sheet = tmp_path / "sheet.jpg"

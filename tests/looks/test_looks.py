@@ -16,7 +16,7 @@ from lsquared.errors import LutFormatError, ParameterError
 from lsquared.io.lutfile import read_cube
 from lsquared.looks import LOOKS, apply_spatial, compile_look, resolve_look, sample_look
 from lsquared.looks.export import export_look, import_lut
-from lsquared.looks.preview import test_scene as look_test_scene
+from lsquared.looks.preview import analytic_scene
 from lsquared.looks.steps import Grain
 
 FFMPEG = shutil.which("ffmpeg")
@@ -30,7 +30,7 @@ def _isolated_dirs(monkeypatch, tmp_path):
 
 @pytest.fixture(scope="module")
 def scene():
-    return look_test_scene(120, 240)
+    return analytic_scene(120, 240)
 
 
 def _u8(img):
@@ -40,7 +40,7 @@ def _u8(img):
 def _test_image_u8(seed=0):
     """The analytic scene (smooth ramps and patches) beside random codes (every kind of cell)."""
     rng = np.random.default_rng(seed)
-    return np.concatenate([_u8(look_test_scene(128, 256)),
+    return np.concatenate([_u8(analytic_scene(128, 256)),
                            rng.integers(0, 256, (128, 256, 3), dtype=np.uint8)])
 
 

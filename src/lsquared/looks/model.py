@@ -18,7 +18,6 @@ recipe can record which look it used and a LUT cache can be keyed by it.
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import json
 from dataclasses import dataclass, field
@@ -176,8 +175,3 @@ def _load_lut(lut: ImportedLut, where: str, base_dir: Path | None) -> dict:
         path = base_dir / path
     data = read_lut(path)
     return {"lut_data": data, "lut_sha256": data.sha256}
-
-
-def replace_steps(look: Look, **changes) -> Look:
-    """A copy of ``look`` with some fields replaced (e.g. a recipe's exposure)."""
-    return dataclasses.replace(look, **changes)

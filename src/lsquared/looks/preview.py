@@ -1,6 +1,6 @@
 """Seeing looks: a terminal swatch, an analytic test scene, and contact sheets.
 
-``test_scene`` is a V-Log/V-Gamut picture made from formulas (no files): a grey exposure
+``analytic_scene`` is a V-Log/V-Gamut picture made from formulas (no files): a grey exposure
 ramp from 8 stops under to 4 stops over middle grey, the 24 ColorChecker colours at three
 exposures, a hue circle of saturated colours and bright saturated colours running past
 white.  Tests use it to measure how looks differ; ``contact_sheet`` renders any picture in
@@ -27,7 +27,7 @@ COLORCHECKER_SRGB = np.array([
 ], dtype=np.float64)
 
 
-def _vlog_from_linear_srgb(lin: np.ndarray) -> np.ndarray:
+def vlog_from_linear_srgb(lin: np.ndarray) -> np.ndarray:
     return transfer.vlog_encode(lin @ rgb_to_rgb_matrix("linear-srgb", "vgamut").T)
 
 
@@ -46,10 +46,10 @@ def swatch_scene() -> np.ndarray:
     for ev in (-1.0, 0.0, 1.0):
         row = np.concatenate([cc[21:22], cc[:18], cc[23:24]]) * 2.0 ** ev
         rows.append(row)
-    return _vlog_from_linear_srgb(np.stack(rows))
+    return vlog_from_linear_srgb(np.stack(rows))
 
 
-def test_scene(height: int = 240, width: int = 480) -> np.ndarray:
+def analytic_scene(height: int = 240, width: int = 480) -> np.ndarray:
     """The analytic look test scene, float32 (H, W, 3) V-Log/V-Gamut."""
     h4 = height // 4
     x = np.linspace(0.0, 1.0, width)
@@ -70,7 +70,7 @@ def test_scene(height: int = 240, width: int = 480) -> np.ndarray:
     # band 4: the same colours pushed from white-ish to 4 stops over: highlight roll-off
     over = colours[None] * (0.9 * 2.0 ** np.linspace(0, 4, height - 3 * h4)[:, None, None])
     lin = np.concatenate([ramp, chart, circle, over]).astype(np.float64)
-    return _vlog_from_linear_srgb(lin).astype(np.float32)
+    return vlog_from_linear_srgb(lin).astype(np.float32)
 
 
 def vlog_picture(source: str | os.PathLike, *, input_space: str | None = None,
