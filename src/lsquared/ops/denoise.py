@@ -1,0 +1,183 @@
+"""Denoise: raw-domain noise reduction that knows the sensor's noise.
+
+Runs on the white-balanced mosaic after highlight reconstruction and before demosaic, where
+noise is still independent from photosite to photosite and follows the sensor's
+Poisson-Gaussian law var(x) = S x + O (x before white balance, 1 = white level):
+
+- The noise model (S, O) comes from the file's DNG NoiseProfile when the decoder passes it on
+  (``meta.extra["noise_profile"]``), else from the picture itself (estimators.noise).  The
+  resolved pair is stored in the recipe, so a replay does not re-estimate.
+- Each 2x2 cell (R, G1, G2, B) is rotated by an orthonormal transform into a luminance plane
+  y = (R+G1+G2+B)/2, two colour differences u = (R-B)/√2, v = (G1+G2-R-B)/2, and the green
+  difference d = (G1-G2)/√2 (green imbalance, and detail at the Nyquist frequency).
+  Orthonormal: the noise of each plane is known exactly from the channels' noise.
+- Each plane is decomposed by the undecimated B3-spline a trous wavelet transform (Starck &
+  Murtagh 1994); a detail coefficient w is scaled by the locally adaptive Wiener gain
+  s² / (s² + k² n²), with n² the noise variance of that level at that place (from the
+  noise model at the local brightness) and s² = max(E[w²] - n², 0) over its 3x3 neighbours
+  (Mihcak et al. 1999).  Edges and texture (E >> n²) pass; flat noise (E ≈ n²) goes.
+- k is the strength: ``luma`` for y and d (3 levels: luminance noise is fine-grained),
+  ``chroma`` for u and v (5 levels: colour noise is blotchy, and the eye forgives colour
+  smoothing).  0 leaves a plane untouched; 1 is the statistically balanced Wiener gain.
+
+``auto`` sets the strengths from the noise at a mid-grey (an eighth of white, three stops
+down): nothing below 2 % relative noise (base ISO on a modern sensor: the step then costs
+nothing), full strength from 8 % (luma) / 6 % (chroma).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..errors import ParameterError
+from ..frame import Encoding, Frame, cfa_channel_map
+from ..kernels import denoise_wavelet as dk
+
+MODES = ("auto", "manual", "off")
+MID_GREY = 0.125                         # where auto measures the noise: 3 stops below white
+AUTO_LUMA = (0.02, 0.08)                 # relative noise at mid-grey: strength 0 -> 1 between these
+AUTO_CHROMA = (0.02, 0.06)
+_NUMBER = re.compile(r"^\s*\d+(?:\.\d*)?\s*$")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DenoiseParams:
+    mode: str = "auto"                   # auto (strengths from the measured noise) | manual | off
+    luma: float | None = None            # luminance strength, 0 = none, 1 = Wiener at the measured noise
+    chroma: float | None = None          # colour strength (same scale); auto resolves both
+    luma_levels: int = 3                 # wavelet levels shrunk in the luminance planes
+    chroma_levels: int = 5               # ... and in the colour-difference planes
+    profile: tuple[float, float] | None = None   # noise (S, O): var = S*x + O, x before white balance,
+                                                 # 1 = white; resolved from the file or estimated
+    profile_source: str | None = None    # resolved: "file" (DNG NoiseProfile) or "estimate"
+
+    def __post_init__(self) -> None:
+        if self.mode not in MODES:
+            raise ParameterError(f"unknown denoise mode '{self.mode}'; choose one of: {', '.join(MODES)}")
+        for name in ("luma", "chroma"):
+            value = getattr(self, name)
+            if value is not None and not 0.0 <= value <= 10.0:
+                raise ParameterError(f"denoise {name} strength must be between 0 and 10, not {value:g}")
+        if not (0 <= self.luma_levels <= 8 and 0 <= self.chroma_levels <= 8):
+            raise ParameterError("denoise levels must be between 0 and 8")
+
+
+def parse_denoise(text: str) -> DenoiseParams:
+    """``--denoise`` value: auto, off, or a strength (luma and chroma alike, 1 = nominal)."""
+    t = text.strip().lower()
+    if t in ("auto", "off"):
+        return DenoiseParams(mode=t)
+    if _NUMBER.match(t):
+        s = float(t)
+        return DenoiseParams(mode="manual", luma=s, chroma=s) if s > 0 else DenoiseParams(mode="off")
+    raise ParameterError(f"unknown denoise setting '{text}'; use auto, off, or a strength such as 0.5 or 1.5")
+
+
+def relative_noise(profile: tuple[float, float], level: float = MID_GREY) -> float:
+    """Noise standard deviation over signal at ``level`` (a fraction of white)."""
+    s, o = profile
+    return float(np.sqrt(max(s * level + o, 0.0)) / level)
+
+
+def _ramp(x: float, lo_hi: tuple[float, float]) -> float:
+    lo, hi = lo_hi
+    return float(min(max((x - lo) / (hi - lo), 0.0), 1.0))
+
+
+def auto_strengths(profile: tuple[float, float]) -> tuple[float, float]:
+    """(luma, chroma) strengths for a noise profile: 0 at base ISO, 1 when noise is obvious."""
+    rel = relative_noise(profile)
+    return round(_ramp(rel, AUTO_LUMA), 3), round(_ramp(rel, AUTO_CHROMA), 3)
+
+
+def resolve_denoise(frame: Frame, params: DenoiseParams) -> DenoiseParams:
+    """Fill the noise profile and the strengths (a no-op when resolved, or for mode off)."""
+    if params.mode == "off":
+        return params
+    profile, source = params.profile, params.profile_source
+    if profile is None:
+        from_file = frame.meta.extra.get("noise_profile")
+        if from_file is not None and len(from_file) >= 2 and float(from_file[0]) > 0:
+            profile, source = (float(from_file[0]), float(from_file[1])), "file"
+        else:
+            from ..estimators.noise import estimate_noise_profile
+
+            data = frame.data
+            cfa = frame.meta.cfa if frame.meta.encoding is Encoding.CFA else None
+            est = estimate_noise_profile(data, cfa, frame.meta.wb_multipliers or (1.0, 1.0, 1.0))
+            profile = (est.scale, max(est.offset, 0.0)) if est is not None else (0.0, 0.0)
+            source = "estimate" if est is not None else "none"
+    luma, chroma = params.luma, params.chroma
+    if params.mode == "auto" and (luma is None or chroma is None):
+        auto_luma, auto_chroma = auto_strengths(profile)
+        luma = auto_luma if luma is None else luma
+        chroma = auto_chroma if chroma is None else chroma
+    return dataclasses.replace(params, profile=(float(profile[0]), float(profile[1])), profile_source=source,
+                               luma=float(luma or 0.0), chroma=float(chroma or 0.0))
+
+
+def denoise_mosaic(cfa: np.ndarray, pattern: str, profile: tuple[float, float], multipliers=(1.0, 1.0, 1.0),
+                   *, luma: float = 1.0, chroma: float = 1.0, luma_levels: int = 3,
+                   chroma_levels: int = 5) -> np.ndarray:
+    """Denoise a white-balanced Bayer mosaic (float32 (H, W), phase ``pattern``) whose noise
+    before white balance was var = S x + O (``profile`` = (S, O)) and which was then scaled by
+    ``multipliers`` (R, G, B).  Returns a new float32 mosaic (method in the module docstring)."""
+    cfa = np.ascontiguousarray(cfa, dtype=np.float32)
+    if luma <= 0 and chroma <= 0 or min(cfa.shape) < 4:
+        return cfa.copy()
+    chmap = cfa_channel_map(pattern)
+    cells = [(dy, dx) for dy in range(2) for dx in range(2)]
+    greens = [c for c in cells if chmap[c] == 1]
+    red = next(c for c in cells if chmap[c] == 0)
+    blue = next(c for c in cells if chmap[c] == 2)
+    pos = np.array([red, greens[0], greens[1], blue], dtype=np.int64)
+    m = np.asarray(multipliers, dtype=np.float64)[[0, 1, 1, 2]]
+    s, o = profile
+    # white-balanced channel c = m_c * x: var = m_c² (S x + O) = m_c S (m_c x) + m_c² O
+    slope = (m * s).astype(np.float32)
+    offset = (m * m * max(o, 0.0)).astype(np.float32)
+    planes = dk.cfa_to_planes(cfa, pos)
+    var = dk.noise_variance(planes, slope, offset)
+    out = np.empty_like(planes)
+    for p, (strength, levels, v) in enumerate([(luma, luma_levels, var[0]), (chroma, chroma_levels, var[1]),
+                                              (chroma, chroma_levels, var[0]), (luma, luma_levels, var[2])]):
+        out[p] = dk.denoise_plane(planes[p], v, strength, levels) if strength > 0 and levels > 0 else planes[p]
+    return dk.planes_to_cfa(out, pos, cfa)
+
+
+def denoise_mono(data: np.ndarray, profile: tuple[float, float], *, luma: float = 1.0, levels: int = 3) -> np.ndarray:
+    """Denoise one linear plane (a monochrome sensor): the luminance branch only."""
+    data = np.ascontiguousarray(data, dtype=np.float32)
+    if luma <= 0 or levels <= 0 or min(data.shape) < 4:
+        return data.copy()
+    s, o = profile
+    mean = dk.box3(data)
+    var = (s * np.maximum(mean, 0.0) + max(o, 0.0)).astype(np.float32)
+    return dk.denoise_plane(data, var, luma, levels)
+
+
+def denoise(frame: Frame, params: DenoiseParams) -> tuple[Frame, DenoiseParams]:
+    """The denoise step of a develop: returns the new frame and the resolved params.  Frames
+    that are neither a Bayer mosaic nor monochrome pass unchanged (with a note when asked to
+    denoise explicitly)."""
+    params = resolve_denoise(frame, params)
+    if params.mode == "off" or (not params.luma and not params.chroma) or params.profile is None \
+            or params.profile[0] <= 0 and params.profile[1] <= 0:
+        return frame, params
+    meta = frame.meta
+    if meta.encoding is Encoding.CFA:
+        data = denoise_mosaic(frame.data, meta.cfa, params.profile, meta.wb_multipliers or (1.0, 1.0, 1.0),
+                              luma=params.luma, chroma=params.chroma, luma_levels=params.luma_levels,
+                              chroma_levels=params.chroma_levels)
+    elif meta.encoding is Encoding.MONO:
+        data = denoise_mono(frame.data, params.profile, luma=params.luma, levels=params.luma_levels)
+    else:
+        if params.mode == "manual":
+            meta = meta.warn("denoise works on Bayer and monochrome sensor data; this file's data "
+                             "were already demosaiced, so it was not denoised")
+        return frame.replace(meta=meta), params
+    return frame.replace(data=data), params
