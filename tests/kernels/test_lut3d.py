@@ -103,3 +103,12 @@ def test_non_contiguous_and_bad_shapes(table):
         lut3d.apply_lut3d_int(img, table)                    # float given to the integer path
     with pytest.raises(ValueError):
         lut3d.pack_table(table[:, :, :5])
+
+
+def test_nan_and_inf_never_index_out_of_the_table(table):
+    """NaN counts as 0, +inf as 1, -inf as 0 (a NaN index once crashed the process)."""
+    bad = np.array([[[np.nan, 0.5, 0.5], [np.inf, -np.inf, 0.25], [0.5, np.nan, np.nan]]], np.float32)
+    clean = np.array([[[0.0, 0.5, 0.5], [1.0, 0.0, 0.25], [0.5, 0.0, 0.0]]], np.float32)
+    assert np.array_equal(lut3d.apply_lut3d(bad, table), lut3d.apply_lut3d(clean, table))
+    assert np.allclose(_through_scalar(bad.astype(np.float64), table, np.empty((1, 3, 3))),
+                       lut3d.apply_lut3d(clean, table), atol=1e-6)

@@ -32,6 +32,19 @@ from numba import njit, prange
 
 
 @njit(cache=True, inline="always")
+def _unit(v):
+    """Clamp to [0, 1] with NaN -> 0: a NaN must never become a table index (min/max pass
+    NaN through, and NaN -> int is undefined, which once crashed the process)."""
+    return min(v, 1.0) if v > 0.0 else 0.0
+
+
+@njit(cache=True, inline="always")
+def _unit32(v):
+    one = np.float32(1.0)
+    return min(v, one) if v > np.float32(0.0) else np.float32(0.0)
+
+
+@njit(cache=True, inline="always")
 def _order(fr, fg, fb):
     """0/1 flags of the axis with the largest fraction (mr, mg, mb), stepped first, and of
     the one with the smallest (nr, ng, nb), stepped last.
@@ -70,9 +83,9 @@ def _corners(fr, fg, fb, sr, sg, sb):
 def tetrahedral(table, r, g, b):
     """Sample ``table`` (N, N, N, 3) at (r, g, b) in [0, 1] (clamped); returns three floats."""
     n1 = table.shape[0] - 1
-    x = min(max(r, 0.0), 1.0) * n1
-    y = min(max(g, 0.0), 1.0) * n1
-    z = min(max(b, 0.0), 1.0) * n1
+    x = _unit(r) * n1
+    y = _unit(g) * n1
+    z = _unit(b) * n1
     i = min(int(x), n1 - 1)
     j = min(int(y), n1 - 1)
     k = min(int(z), n1 - 1)
@@ -107,9 +120,9 @@ def apply_lut3d_float(image, flat, n, out):
     o3 = n * n + n + 1
     for y in prange(h):
         for x in range(w):
-            xr = min(max(np.float32(image[y, x, 0]), zero), one) * n1
-            xg = min(max(np.float32(image[y, x, 1]), zero), one) * n1
-            xb = min(max(np.float32(image[y, x, 2]), zero), one) * n1
+            xr = _unit32(np.float32(image[y, x, 0])) * n1
+            xg = _unit32(np.float32(image[y, x, 1])) * n1
+            xb = _unit32(np.float32(image[y, x, 2])) * n1
             i = min(np.int32(xr), top)
             j = min(np.int32(xg), top)
             k = min(np.int32(xb), top)
