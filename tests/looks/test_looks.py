@@ -307,6 +307,8 @@ def test_digest_ignores_name_but_not_parameters(tmp_path):
     ('inherits = "loop"\n', r"inheritance loop"),
     ("[tone\n", r"invalid TOML"),
     ("[lut]\nfile = \"missing.cube\"\n", r"no such LUT file"),
+    ("[tone]\ncontrast = 0.5\nwhite = 1.0\n", r"contrast 0.5 is too low"),
+    ("tone = 5\n", r"expected a table"),
 ])
 def test_bad_look_files_refused(tmp_path, text, match):
     p = tmp_path / "loop.toml"

@@ -140,6 +140,12 @@ def look_from_definition(name: str, description: str, d: dict, *, where: str,
                                   for i, e in enumerate(entries))
         else:
             kwargs[key] = build_step(cls, value, f"{where}: [{key}]")
+    if kwargs.get("tone") is not None:
+        from .render import tone_curve_constants
+        try:
+            tone_curve_constants(kwargs["tone"])        # contrast and white must agree
+        except ParameterError as exc:
+            raise ParameterError(f"{where}: {exc}") from None
     lut = kwargs.get("lut")
     if lut is not None:
         clash = [k for k in ("monochrome", "tone", "saturation", "hue", "split_tone", "black")
