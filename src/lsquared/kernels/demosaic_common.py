@@ -87,3 +87,45 @@ def store_tile(out, rgb, ty: int, tx: int, ry: int, rx: int) -> None:
         for j in range(tw):
             for c in range(3):
                 out[y0 + i, x0 + j, c] = rgb[i + ry, j + rx, c]
+
+
+@njit(cache=True)
+def site_masks(lw: int):
+    """0/1 float32 masks of the red, blue and green sites of an RGGB tile row.
+
+    Each is indexed [i & 1, a & 1, j] for row i and a row view starting at column a, so
+    that mask[i & 1, a & 1][j] tells the site at (i, a + j).  Multiplying by a mask selects
+    per site without a branch, which keeps the inner loops vectorizable.
+    """
+    is_r = np.zeros((2, 2, lw), dtype=np.float32)
+    is_b = np.zeros((2, 2, lw), dtype=np.float32)
+    is_g = np.zeros((2, 2, lw), dtype=np.float32)
+    for ip in range(2):
+        for ap in range(2):
+            for j in range(lw):
+                col = (ap + j) & 1
+                if ip == 0 and col == 0:
+                    is_r[ip, ap, j] = 1.0
+                elif ip == 1 and col == 1:
+                    is_b[ip, ap, j] = 1.0
+                else:
+                    is_g[ip, ap, j] = 1.0
+    return is_r, is_b, is_g
+
+
+@njit(cache=True)
+def store_planes(out, r, g, b, halo: int, ty: int, tx: int, ry: int, rx: int) -> None:
+    """Write the tile's output pixels from three local planes (local = output + halo + shift)."""
+    h, w = out.shape[0], out.shape[1]
+    y0 = ty * TILE_H
+    x0 = tx * TILE_W
+    th = min(TILE_H, h - y0)
+    tw = min(TILE_W, w - x0)
+    for i in range(th):
+        a = halo + rx
+        pr, pg, pb = r[i + halo + ry, a:], g[i + halo + ry, a:], b[i + halo + ry, a:]
+        o = out[y0 + i, x0:]
+        for j in range(tw):
+            o[j, 0] = pr[j]
+            o[j, 1] = pg[j]
+            o[j, 2] = pb[j]

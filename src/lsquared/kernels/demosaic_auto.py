@@ -1,0 +1,53 @@
+"""The default demosaic kernel: GBTF's green, then red and blue as the mean of two estimates.
+
+1. Green: GBTF (demosaic_gbtf.py), with the direction weights 1 / (gradient sum)^3 instead of
+   the paper's square: a sharper choice between the four directions where one is clearly
+   smoother, the same average where none is.
+2. Red and blue, two ways from that green:
+   - GBTF's colour differences (P_rb across the diagonal, then 4-neighbour means);
+   - MLRI's residual interpolation with the green as guide, the gain limited to [0, 1]
+     (demosaic_mlri.py).
+   and their mean.  The two carry the green's remaining errors differently: a colour
+   difference copies them into red and blue one for one, the residual model scales them by
+   the local gain a <= 1.  Their mean is a better estimate than either (docs/demosaic.md
+   has the numbers); these are fixed design choices, nothing is fitted per image.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit, prange
+
+from .demosaic_common import load_tile, store_planes, tile_count
+from .demosaic_gbtf import gbtf_green, hamilton_adams_differences, rb_from_colour_differences
+from .demosaic_mlri import mlri_channel
+
+HALO = 18           # green valid from 11 (GBTF), MLRI red/blue 7 more
+GREEN_MARGIN = HALO - 7
+
+
+@njit(cache=True)
+def auto_tile(t, halo):
+    dh, dv = hamilton_adams_differences(t)
+    g, cd = gbtf_green(t, dh, dv, GREEN_MARGIN, 2, 3)
+    r, b = rb_from_colour_differences(t, g, cd, GREEN_MARGIN)
+    r2 = mlri_channel(t, g, 0, halo)
+    b2 = mlri_channel(t, g, 1, halo)
+    lh, lw = t.shape
+    h = np.float32(0.5)
+    for i in range(halo, lh - halo):
+        o_r, o_b, x_r, x_b = r[i, halo:], b[i, halo:], r2[i, halo:], b2[i, halo:]
+        for j in range(lw - 2 * halo):
+            o_r[j] = (o_r[j] + x_r[j]) * h
+            o_b[j] = (o_b[j] + x_b[j]) * h
+    return r, g, b
+
+
+@njit(parallel=True, cache=True)
+def demosaic_auto_kernel(mosaic, ry, rx, out):
+    """(H, W) float32 mosaic whose red site is at (ry, rx) -> ``out`` (H, W, 3) float32."""
+    nty, ntx = tile_count(mosaic.shape[0], mosaic.shape[1])
+    for k in prange(nty * ntx):
+        ty, tx = k // ntx, k % ntx
+        r, g, b = auto_tile(load_tile(mosaic, ty, tx, HALO, ry, rx), HALO)
+        store_planes(out, r, g, b, HALO, ty, tx, ry, rx)

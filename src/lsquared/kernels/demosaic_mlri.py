@@ -1,0 +1,243 @@
+"""MLRI demosaic kernel: residual interpolation with a minimized-Laplacian guided filter.
+
+D. Kiku, Y. Monno, M. Tanaka and M. Okutomi, "Minimized-Laplacian residual interpolation for
+color image demosaicking", Proc. SPIE 9023 (Digital Photography X), 2014; residual
+interpolation itself: Kiku et al., "Residual interpolation for color image demosaicking",
+ICIP 2013.
+
+Residual interpolation: instead of interpolating a colour, fit a local linear model
+target ~ a * guide + b (a guided filter, He et al. ECCV 2010), and interpolate only the
+residual target - (a guide + b) at the sites where the target is known; the residual is
+smoother than the colour or the colour difference.  MLRI fits ``a`` on Laplacians,
+a = sum(lap_target * lap_guide) / sum(lap_guide^2), so that the residual has the least
+Laplacian energy, then b = mean(target) - a mean(guide).
+
+1. Green, along rows (and columns the same way): on each red (blue) row the tentative
+   images are the row samples with linear interpolation between them; G at red sites is
+   estimated with red as the guide and A (red) at green sites with green as the guide, over
+   windows of 3 same-type rows by 9 columns.  The directional colour differences G - A so
+   obtained replace Hamilton-Adams' in GBTF's four-direction combination (demosaic_gbtf.py).
+2. Red and blue: the full green is the guide; a, b over 5x5 windows of the sparse sites,
+   averaged over 5x5 (the guided filter's second step), the residual at the sites
+   interpolated bilinearly.
+
+Two departures from the paper, stated: the gain ``a`` is limited to [0, 1], and its fit has a
+small ridge term that pulls it to 1 where the guide is flat.  Without them a window where the
+guide is flat and the target is not makes ``a`` a ratio of rounding errors or of noise, which
+breaks even a linear ramp; the bound 1 is the colour-difference model (the target has no
+more detail than the guide), and checked on Kodak-24 it also raises CPSNR (docs/demosaic.md).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit, prange
+
+from .demosaic_common import load_tile, site_masks, store_planes, tile_count
+from .demosaic_gbtf import gbtf_green
+
+HALO = 26            # green valid from 19 (row differences from 12, GBTF windows 7), red/blue 7 more
+# Ridge term of the gain fit: a = (sum lt lg + EPS) / (sum lg^2 + EPS).  Where the guide has
+# no Laplacian energy (flat, a ramp, float rounding) the gain goes to 1, the colour-difference
+# model, instead of a ratio of rounding errors; 1e-8 is far below any real texture (one 8-bit
+# code value of Laplacian gives 1.5e-5 per site).
+EPS = np.float32(1e-8)
+A_MIN = np.float32(0.0)
+A_MAX = np.float32(1.0)
+ROW_HALF = 4         # the row windows span 9 columns (and 3 same-type rows)
+
+
+@njit(cache=True, inline="always")
+def _gain(num, den):
+    a = (num + EPS) / (den + EPS)
+    return min(max(a, A_MIN), A_MAX)
+
+
+@njit(cache=True)
+def _ri_along_rows(tg, tgd, known):
+    """Residual interpolation along rows: the target everywhere, from its samples where
+    ``known`` is 1.  tg: tentative target (samples, linear between them), tgd: tentative
+    guide; both valid on columns [1, size - 1).  Windows: rows i-2, i, i+2 by 9 columns.
+    Valid on rows [4, size - 4) and columns [12, size - 12)."""
+    lh, lw = tg.shape
+    hw = ROW_HALF
+    lt = np.zeros((lh, lw), dtype=np.float32)
+    lg = np.zeros((lh, lw), dtype=np.float32)
+    for i in range(lh):
+        for j in range(3, lw - 3):
+            if known[i, j]:
+                lt[i, j] = np.float32(2.0) * tg[i, j] - tg[i, j - 2] - tg[i, j + 2]
+                lg[i, j] = np.float32(2.0) * tgd[i, j] - tgd[i, j - 2] - tgd[i, j + 2]
+    a = np.zeros((lh, lw), dtype=np.float32)
+    b = np.zeros((lh, lw), dtype=np.float32)
+    for i in range(2, lh - 2):
+        for j in range(3 + hw, lw - 3 - hw):
+            s1 = np.float32(0.0)
+            s2 = np.float32(0.0)
+            s3 = np.float32(0.0)
+            s4 = np.float32(0.0)
+            n = 0
+            for di in range(-2, 3, 2):
+                for dj in range(-hw, hw + 1):
+                    if known[i + di, j + dj]:
+                        s1 += lt[i + di, j + dj] * lg[i + di, j + dj]
+                        s2 += lg[i + di, j + dj] * lg[i + di, j + dj]
+                        s3 += tg[i + di, j + dj]
+                        s4 += tgd[i + di, j + dj]
+                        n += 1
+            aa = _gain(s1, s2)
+            a[i, j] = aa
+            b[i, j] = (s3 - aa * s4) / n
+    out = np.zeros((lh, lw), dtype=np.float32)
+    res = np.zeros((lh, lw), dtype=np.float32)
+    inv = np.float32(1.0 / (3 * (2 * hw + 1)))
+    for i in range(4, lh - 4):
+        for j in range(3 + 2 * hw, lw - 3 - 2 * hw):
+            sa = np.float32(0.0)
+            sb = np.float32(0.0)
+            for di in range(-2, 3, 2):
+                for dj in range(-hw, hw + 1):
+                    sa += a[i + di, j + dj]
+                    sb += b[i + di, j + dj]
+            tent = (sa * tgd[i, j] + sb) * inv
+            out[i, j] = tent
+            if known[i, j]:
+                res[i, j] = tg[i, j] - tent
+    for i in range(4, lh - 4):
+        for j in range(4 + 2 * hw, lw - 4 - 2 * hw):
+            if known[i, j]:
+                out[i, j] = tg[i, j]
+            else:
+                out[i, j] += (res[i, j - 1] + res[i, j + 1]) * np.float32(0.5)
+    return out
+
+
+@njit(cache=True)
+def mlri_row_differences(t):
+    """Colour differences G - A along rows (A = the row's red or blue), valid on rows
+    [4, size - 4) and columns [12, size - 12)."""
+    lh, lw = t.shape
+    g_t = np.zeros((lh, lw), dtype=np.float32)
+    a_t = np.zeros((lh, lw), dtype=np.float32)
+    is_g = np.zeros((lh, lw), dtype=np.uint8)
+    is_a = np.zeros((lh, lw), dtype=np.uint8)
+    for i in range(lh):
+        for j in range(1, lw - 1):
+            between = (t[i, j - 1] + t[i, j + 1]) * np.float32(0.5)
+            if (i + j) & 1:
+                g_t[i, j] = t[i, j]
+                a_t[i, j] = between
+                is_g[i, j] = 1
+            else:
+                a_t[i, j] = t[i, j]
+                g_t[i, j] = between
+                is_a[i, j] = 1
+    g_est = _ri_along_rows(g_t, a_t, is_g)
+    a_est = _ri_along_rows(a_t, g_t, is_a)
+    return g_est - a_est
+
+
+@njit(cache=True)
+def _box5(x, r_in):
+    """5x5 box sums of x (valid on [r_in, size - r_in)), valid on [r_in + 2, size - r_in - 2).
+    Separable: five rows, then five columns."""
+    lh, lw = x.shape
+    r_out = r_in + 2
+    v = np.zeros((lh, lw), dtype=np.float32)
+    for i in range(r_out, lh - r_out):
+        a, b, c, d, e, o = x[i - 2, r_in:], x[i - 1, r_in:], x[i, r_in:], x[i + 1, r_in:], x[i + 2, r_in:], v[i, r_in:]
+        for j in range(lw - 2 * r_in):
+            o[j] = a[j] + b[j] + c[j] + d[j] + e[j]
+    out = np.zeros((lh, lw), dtype=np.float32)
+    for i in range(r_out, lh - r_out):
+        a, o = v[i, r_in:], out[i, r_out:]
+        for j in range(lw - 2 * r_out):
+            o[j] = a[j] + a[j + 1] + a[j + 2] + a[j + 3] + a[j + 4]
+    return out
+
+
+@njit(cache=True)
+def mlri_channel(t, g, oy, m):
+    """Red (oy = 0) or blue (oy = 1) plane by MLRI with the green plane ``g`` as the guide;
+    filled on [m, size - m), needs g valid on [m - 7, size - m + 7)."""
+    lh, lw = t.shape
+    sites = site_masks(lw)[oy]        # red or blue sites; their column parity equals oy
+    # per-site products (0 elsewhere), so that plain 5x5 box sums are sums over the sites
+    p1 = np.zeros((lh, lw), dtype=np.float32)
+    p2 = np.zeros((lh, lw), dtype=np.float32)
+    p3 = np.zeros((lh, lw), dtype=np.float32)
+    p4 = np.zeros((lh, lw), dtype=np.float32)
+    four = np.float32(4.0)
+    r0 = m - 5
+    for i in range(r0 + ((r0 + oy) & 1), lh - r0, 2):
+        site = sites[i & 1, r0 & 1]
+        tr, tu, td = t[i, r0 - 2:], t[i - 2, r0:], t[i + 2, r0:]
+        gr, gu, gd = g[i, r0 - 2:], g[i - 2, r0:], g[i + 2, r0:]
+        o1, o2, o3, o4 = p1[i, r0:], p2[i, r0:], p3[i, r0:], p4[i, r0:]
+        for j in range(lw - 2 * r0):
+            lt = four * tr[j + 2] - tu[j] - td[j] - tr[j] - tr[j + 4]
+            lg = four * gr[j + 2] - gu[j] - gd[j] - gr[j] - gr[j + 4]
+            o1[j] = site[j] * lt * lg
+            o2[j] = site[j] * lg * lg
+            o3[j] = site[j] * tr[j + 2]
+            o4[j] = site[j] * gr[j + 2]
+    s1, s2, s3, s4 = _box5(p1, r0), _box5(p2, r0), _box5(p3, r0), _box5(p4, r0)
+    # sites in the 5x5 window: 3 or 2 rows times 3 or 2 columns, by the centre's parity
+    a = np.zeros((lh, lw), dtype=np.float32)
+    b = np.zeros((lh, lw), dtype=np.float32)
+    r1 = m - 3
+    nc = np.empty(lw, dtype=np.float32)
+    for j in range(lw):
+        nc[j] = 3.0 if ((r1 + j - oy) & 1) == 0 else 2.0
+    for i in range(r1, lh - r1):
+        nr = np.float32(3.0) if ((i - oy) & 1) == 0 else np.float32(2.0)
+        x1, x2, x3, x4, oa, ob = s1[i, r1:], s2[i, r1:], s3[i, r1:], s4[i, r1:], a[i, r1:], b[i, r1:]
+        for j in range(lw - 2 * r1):
+            aa = min(max((x1[j] + EPS) / (x2[j] + EPS), A_MIN), A_MAX)
+            oa[j] = aa
+            ob[j] = (x3[j] - aa * x4[j]) / (nr * nc[j])
+    sa, sb = _box5(a, r1), _box5(b, r1)
+    # tentative estimate, and the residual at the sites
+    est = np.zeros((lh, lw), dtype=np.float32)
+    res = np.zeros((lh, lw), dtype=np.float32)
+    inv = np.float32(1.0 / 25.0)
+    r2 = m - 1
+    for i in range(r2, lh - r2):
+        site = sites[i & 1, r2 & 1]
+        xa, xb, gg, tt, oe, orr = sa[i, r2:], sb[i, r2:], g[i, r2:], t[i, r2:], est[i, r2:], res[i, r2:]
+        for j in range(lw - 2 * r2):
+            e = (xa[j] * gg[j] + xb[j]) * inv
+            oe[j] = e
+            orr[j] = site[j] * (tt[j] - e)
+    # bilinear interpolation of the sparse residual: [[1,2,1],[2,4,2],[1,2,1]] / 4
+    out = np.zeros((lh, lw), dtype=np.float32)
+    q = np.float32(0.25)
+    h = np.float32(0.5)
+    one = np.float32(1.0)
+    for i in range(m, lh - m):
+        site = sites[i & 1, m & 1]
+        u, c, d = res[i - 1, m - 1:], res[i, m - 1:], res[i + 1, m - 1:]
+        ee, tt, o = est[i, m:], t[i, m:], out[i, m:]
+        for j in range(lw - 2 * m):
+            interp = (q * (u[j] + u[j + 2] + d[j] + d[j + 2]) + h * (u[j + 1] + d[j + 1] + c[j] + c[j + 2])
+                      + c[j + 1])
+            o[j] = site[j] * tt[j] + (one - site[j]) * (ee[j] + interp)
+    return out
+
+
+@njit(cache=True)
+def mlri_tile(t, halo):
+    dh = mlri_row_differences(t)
+    dv = np.ascontiguousarray(mlri_row_differences(np.ascontiguousarray(t.T)).T)
+    g, _ = gbtf_green(t, dh, dv, halo - 7, 2, 2)
+    return mlri_channel(t, g, 0, halo), g, mlri_channel(t, g, 1, halo)
+
+
+@njit(parallel=True, cache=True)
+def demosaic_mlri_kernel(mosaic, ry, rx, out):
+    """(H, W) float32 mosaic whose red site is at (ry, rx) -> ``out`` (H, W, 3) float32."""
+    nty, ntx = tile_count(mosaic.shape[0], mosaic.shape[1])
+    for k in prange(nty * ntx):
+        ty, tx = k // ntx, k % ntx
+        r, g, b = mlri_tile(load_tile(mosaic, ty, tx, HALO, ry, rx), HALO)
+        store_planes(out, r, g, b, HALO, ty, tx, ry, rx)
