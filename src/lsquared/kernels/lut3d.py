@@ -105,36 +105,44 @@ def tetrahedral(table, r, g, b):
     return out0, out1, out2
 
 
+@njit(cache=True, inline="always")
+def tetrahedral_packed(flat, n, r, g, b):
+    """Sample the packed (N^3, 4) table ``flat`` at float32 (r, g, b) in [0, 1] (clamped,
+    NaN -> 0); three float32 results, not clipped.  Everything stays in float32 (an int64
+    cell index would promote the fractions to float64)."""
+    n1 = np.float32(n - 1)
+    top = np.int32(n - 2)
+    xr = _unit32(r) * n1
+    xg = _unit32(g) * n1
+    xb = _unit32(b) * n1
+    i = min(np.int32(xr), top)
+    j = min(np.int32(xg), top)
+    k = min(np.int32(xb), top)
+    w0, w1, w2, w3, o1, o2 = _corners(xr - np.float32(i), xg - np.float32(j),
+                                      xb - np.float32(k), n * n, n, 1)
+    p0 = (i * n + j) * n + k
+    p1 = p0 + o1
+    p2 = p0 + o2
+    p3 = p0 + n * n + n + 1
+    v0 = w0 * flat[p0, 0] + w1 * flat[p1, 0] + w2 * flat[p2, 0] + w3 * flat[p3, 0]
+    v1 = w0 * flat[p0, 1] + w1 * flat[p1, 1] + w2 * flat[p2, 1] + w3 * flat[p3, 1]
+    v2 = w0 * flat[p0, 2] + w1 * flat[p1, 2] + w2 * flat[p2, 2] + w3 * flat[p3, 2]
+    return v0, v1, v2
+
+
 @njit(parallel=True, cache=True)
 def apply_lut3d_float(image, flat, n, out):
     """out[y, x] = LUT(image[y, x]) for a float (H, W, 3) image; ``out`` float32 (H, W, 3).
 
-    ``flat`` is the packed (N^3, 4) float32 form of the table (``pack_table``).  Everything
-    stays in float32 (an int64 cell index would promote the fractions to float64)."""
+    ``flat`` is the packed (N^3, 4) float32 form of the table (``pack_table``)."""
     h = image.shape[0]
     w = image.shape[1]
-    n1 = np.float32(n - 1)
     zero = np.float32(0.0)
     one = np.float32(1.0)
-    top = np.int32(n - 2)
-    o3 = n * n + n + 1
     for y in prange(h):
         for x in range(w):
-            xr = _unit32(np.float32(image[y, x, 0])) * n1
-            xg = _unit32(np.float32(image[y, x, 1])) * n1
-            xb = _unit32(np.float32(image[y, x, 2])) * n1
-            i = min(np.int32(xr), top)
-            j = min(np.int32(xg), top)
-            k = min(np.int32(xb), top)
-            w0, w1, w2, w3, o1, o2 = _corners(xr - np.float32(i), xg - np.float32(j),
-                                              xb - np.float32(k), n * n, n, 1)
-            p0 = (i * n + j) * n + k
-            p1 = p0 + o1
-            p2 = p0 + o2
-            p3 = p0 + o3
-            v0 = w0 * flat[p0, 0] + w1 * flat[p1, 0] + w2 * flat[p2, 0] + w3 * flat[p3, 0]
-            v1 = w0 * flat[p0, 1] + w1 * flat[p1, 1] + w2 * flat[p2, 1] + w3 * flat[p3, 1]
-            v2 = w0 * flat[p0, 2] + w1 * flat[p1, 2] + w2 * flat[p2, 2] + w3 * flat[p3, 2]
+            v0, v1, v2 = tetrahedral_packed(flat, n, np.float32(image[y, x, 0]),
+                                            np.float32(image[y, x, 1]), np.float32(image[y, x, 2]))
             out[y, x, 0] = min(max(v0, zero), one)
             out[y, x, 1] = min(max(v1, zero), one)
             out[y, x, 2] = min(max(v2, zero), one)
