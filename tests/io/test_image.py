@@ -138,6 +138,10 @@ def test_lossy_formats_within_psnr_bound(tmp_path, fmt, bits, grey, bound):
 
 def test_heif_keeps_ten_bits_from_uint16(tmp_path):
     need("heif")
+    flat = np.zeros((64, 64, 3), np.uint16)
+    flat[:, 32:] = 65535
+    back = read_image(write_image(tmp_path / "bw.heic", flat, quality=100))[0]
+    assert back[:, :24].max() < 0.01 and back[:, 40:].min() > 0.99 and back.max() == 1.0
 
     path = write_image(tmp_path / "x.heic", picture(bits=16))
     heif = pillow_heif.open_heif(path, convert_hdr_to_8bit=False)

@@ -353,10 +353,16 @@ def _read_tiff(path: Path):
 
 
 def _decode_heif(path: Path) -> np.ndarray:
+    """pillow-heif gives 10- and 12-bit pictures as uint16 shifted left (1023 -> 65472):
+    scaled here so that white is 1.0."""
     import pillow_heif
 
     heif = pillow_heif.open_heif(path, convert_hdr_to_8bit=False)
-    return np.asarray(heif)
+    data = np.asarray(heif)
+    depth = int(heif.info.get("bit_depth", 8))
+    if data.dtype == np.uint16 and 8 < depth < 16:
+        return data.astype(np.float32) * np.float32(1.0 / (((1 << depth) - 1) << (16 - depth)))
+    return data
 
 
 def _decode_pillow(im) -> np.ndarray:
@@ -375,9 +381,10 @@ def _normalize(data: np.ndarray, path: Path) -> np.ndarray:
     if data.ndim not in (2, 3) or (data.ndim == 3 and data.shape[2] != 3):
         raise UnsupportedError(f"images of shape {data.shape} are not supported", path=path,
                                hint="give an RGB or grey picture")
-    if data.dtype.kind in "ui":
-        scale = np.float32(1.0 / np.iinfo(data.dtype).max)
-        out = data.astype(np.float32) * scale
+    if data.dtype.kind == "u":
+        out = data.astype(np.float32) * np.float32(1.0 / np.iinfo(data.dtype).max)
+    elif data.dtype.kind == "i":
+        out = np.clip(data.astype(np.float32) * np.float32(1.0 / np.iinfo(data.dtype).max), 0.0, 1.0)
     else:
         out = np.clip(data.astype(np.float32), 0.0, 1.0)
     if out.ndim == 2:
