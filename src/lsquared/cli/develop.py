@@ -10,7 +10,9 @@ import typer
 
 from ..errors import LsquaredError, OutputError
 from ..ops.demosaic import DemosaicParams
+from ..ops.denoise import DenoiseParams
 from ..ops.highlights import HighlightParams
+from ..ops.lens import LensParams
 from ..pipeline.recipe import LookParams, OutputParams, Recipe
 from .common import DEBUG_OPTION, console, default_of, err_console
 
@@ -44,6 +46,11 @@ def develop_command(
     exposure: Optional[float] = typer.Option(None, "--exposure", help="Exposure compensation in stops (EV). [default: 0]"),
     demosaic: Optional[str] = typer.Option(None, "--demosaic", help=f"Demosaic method. [default: {default_of(DemosaicParams, 'method')}]"),
     highlights: Optional[str] = typer.Option(None, "--highlights", help=f"Clipped highlights: clip or reconstruct. [default: {default_of(HighlightParams, 'mode')}]"),
+    denoise: Optional[str] = typer.Option(None, "--denoise", help=f"Noise reduction: auto (from the sensor's measured noise), off, or a strength (1 = nominal). [default: {default_of(DenoiseParams, 'mode')}]"),
+    lens: Optional[str] = typer.Option(None, "--lens", help=f"Lens corrections: auto (the file's lens), off, or a lens name from 'lsquared lenses' (manual lenses). [default: {default_of(LensParams, 'mode')}]"),
+    focal_length: Optional[float] = typer.Option(None, "--focal-length", help="Focal length in mm for lens corrections. [default: the file's]"),
+    aperture: Optional[float] = typer.Option(None, "--aperture", help="F-number for vignetting correction. [default: the file's]"),
+    sharpen: Optional[str] = typer.Option(None, "--sharpen", help="Capture sharpening: an amount (0.5 usual, 1 strong) or off. [default: the look's]"),
     fmt: Optional[str] = typer.Option(None, "--format", help="jpeg, tiff, png, heif or avif. [default: from OUT's suffix, else jpeg]"),
     quality: Optional[int] = typer.Option(None, "--quality", min=1, max=100, help="Encoder quality 1-100 (JPEG, HEIF, AVIF)."),
     bit_depth: Optional[int] = typer.Option(None, "--bit-depth", help="8 or 16 bits per channel (PNG, TIFF). [default: 16 for TIFF, else 8]"),
@@ -76,6 +83,7 @@ def develop_command(
     fmt = fmt or base.output.format or "jpeg"
     recipe = apply_overrides(
         base, look=look, wb=wb, tint=tint, exposure=exposure, demosaic=demosaic, highlights=highlights,
+        denoise=denoise, lens=lens, focal_length=focal_length, aperture=aperture, sharpen=sharpen,
         format=fmt, quality=quality, bit_depth=bit_depth,
         output_space=SPACES.validate(output_space) if output_space else None,
         input_space=SPACES.validate(input_space) if input_space else None)

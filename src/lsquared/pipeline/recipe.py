@@ -24,8 +24,11 @@ import tomli_w
 from ..errors import InputError, ParameterError
 from ..ops.color import ColorParams
 from ..ops.demosaic import DemosaicParams
+from ..ops.denoise import DenoiseParams
 from ..ops.exposure import ExposureParams
 from ..ops.highlights import HighlightParams
+from ..ops.lens import LensParams
+from ..ops.sharpen import SharpenParams
 from ..ops.white_balance import WhiteBalanceParams
 
 RECIPE_VERSION = 1
@@ -56,7 +59,10 @@ class InputParams:
 class Recipe:
     white_balance: WhiteBalanceParams = field(default_factory=WhiteBalanceParams)
     highlights: HighlightParams = field(default_factory=HighlightParams)
+    denoise: DenoiseParams = field(default_factory=DenoiseParams)
     demosaic: DemosaicParams = field(default_factory=DemosaicParams)
+    lens: LensParams = field(default_factory=LensParams)
+    sharpen: SharpenParams = field(default_factory=SharpenParams)
     color: ColorParams = field(default_factory=ColorParams)
     exposure: ExposureParams = field(default_factory=ExposureParams)
     look: LookParams = field(default_factory=LookParams)

@@ -2,8 +2,9 @@
 
 The order of the steps is the block diagram of DESIGN.md:
 
-  raw:   levels -> white balance -> highlights -> demosaic -> [camera -> V-Gamut, exposure,
-         V-Log, look LUT, quantize: one fused pass] -> look's spatial steps -> orientation
+  raw:   levels -> white balance -> highlights -> denoise -> demosaic -> lens -> sharpen ->
+         [camera -> V-Gamut, exposure, V-Log, look LUT, quantize: one fused pass]
+         -> look's spatial steps -> orientation
   image: decode transfer -> [image space -> V-Gamut, exposure, V-Log, look LUT, quantize]
 
 Every step is a pure function from lsquared.ops; this module only chains them, resolves the
@@ -24,10 +25,13 @@ from ..errors import InputError, ParameterError
 from ..frame import Encoding, Exif, Frame
 from ..ops.color import camera_to_working_matrix, image_to_working_matrix
 from ..ops.demosaic import demosaic
+from ..ops.denoise import denoise, parse_denoise
 from ..ops.exposure import exposure_gain
 from ..ops.highlights import highlights
+from ..ops.lens import lens, parse_lens
 from ..ops.levels import levels
 from ..ops.orient import orient
+from ..ops.sharpen import parse_sharpen, resolve_sharpen, sharpen
 from ..ops.white_balance import parse_white_balance, white_balance
 from .recipe import Recipe
 
@@ -38,6 +42,8 @@ _FLAT_OVERRIDES = {
     "exposure": "exposure__ev",
     "demosaic": "demosaic__method",
     "highlights": "highlights__mode",
+    "focal_length": "lens__focal_length",
+    "aperture": "lens__aperture",
     "format": "output__format",
     "quality": "output__quality",
     "output_space": "output__space",
@@ -94,6 +100,10 @@ def apply_overrides(recipe: Recipe | None, **overrides: Any) -> Recipe:
         recipe = recipe.replace(white_balance=parse_white_balance(str(wb), tint or 0.0))
     elif tint is not None:
         recipe = recipe.with_overrides(white_balance__tint=float(tint))
+    for section, parse in (("denoise", parse_denoise), ("lens", parse_lens), ("sharpen", parse_sharpen)):
+        value = overrides.pop(section, None)      # "auto" | "off" | a strength / lens name / amount
+        if value is not None:
+            recipe = recipe.replace(**{section: parse(str(value)) if isinstance(value, (str, int, float)) else value})
     mapped: dict[str, Any] = {}
     for key, value in overrides.items():
         if key in _FLAT_OVERRIDES:
@@ -173,13 +183,21 @@ def develop_frame(frame: Frame, recipe: Recipe | None = None) -> Picture:
     recipe = recipe.replace(white_balance=wb)
     with watch("highlights"):
         frame = highlights(frame, recipe.highlights)
+    with watch("denoise"):
+        frame, dn = denoise(frame, recipe.denoise)
+    recipe = recipe.replace(denoise=dn)
     if frame.meta.encoding is Encoding.CFA:
         with watch("demosaic"):
             frame = demosaic(frame, recipe.demosaic)
+    with watch("lens"):
+        frame, lp = lens(frame, recipe.lens)
+    recipe = recipe.replace(lens=lp, sharpen=resolve_sharpen(recipe.sharpen, recipe.look.name))
+    with watch("sharpen"):
+        frame = sharpen(frame, recipe.sharpen)
     matrix = camera_to_working_matrix(frame.meta, wb.neutral, recipe.color)
     matrix = matrix * exposure_gain(frame.meta, recipe.exposure)
     pixels = _finish(frame.data, matrix, look, lut, recipe, frame.meta.orientation, watch)
-    return Picture(pixels, exif=frame.meta.exif, space=recipe.output.space, recipe=recipe,
+    return Picture(pixels, exif=frame.meta.exif, space=lut.output_space, recipe=recipe,
                    source=frame.meta.source, timings=watch.timings, warnings=frame.meta.warnings)
 
 
@@ -205,7 +223,7 @@ def develop_image(path: Path, recipe: Recipe | None = None) -> Picture:
     matrix = image_to_working_matrix(space.name, recipe.color) * exposure_gain_image(recipe)
     recipe = recipe.replace(input=dataclasses.replace(recipe.input, space=space.name))
     out = _finish(linear, matrix, look, lut, recipe, 1, watch)
-    return Picture(out, exif=exif, space=recipe.output.space, recipe=recipe, source=str(path),
+    return Picture(out, exif=exif, space=lut.output_space, recipe=recipe, source=str(path),
                    timings=watch.timings, warnings=warnings)
 
 
@@ -220,8 +238,10 @@ def develop(source: str | Path | Frame, recipe: Recipe | None = None, **override
 
     ``recipe`` holds every parameter (default: ``Recipe()``); keyword overrides change single
     values: ``look``, ``wb`` (as-shot | auto | a preset | kelvin), ``tint``, ``exposure`` (EV),
-    ``demosaic``, ``highlights``, ``output_space``, ``format``, ``quality``, ``bit_depth``,
-    ``input_space``, or ``section__field`` for anything in the recipe.
+    ``demosaic``, ``highlights``, ``denoise`` (auto | off | strength), ``lens`` (auto | off |
+    a lensfun name), ``focal_length``, ``aperture``, ``sharpen`` (off | amount),
+    ``output_space``, ``format``, ``quality``, ``bit_depth``, ``input_space``, or
+    ``section__field`` for anything in the recipe.
     The result is an array (H, W, 3) of uint8 (uint16 for 16-bit formats) with ``.recipe``
     holding the resolved recipe that replays it exactly."""
     recipe = apply_overrides(recipe, **overrides)

@@ -1,0 +1,107 @@
+"""Capture sharpening: restore the crispness the lens, the anti-aliasing filter and demosaic
+take away, on linear camera RGB after demosaic and lens corrections, before the colour tail.
+
+Method: an unsharp mask on luminance (Y = (R + 2G + B) / 4 of white-balanced camera RGB),
+Y' = Y + amount * (Y - G_sigma * Y), with overshoot control: Y' is clamped to the range of Y
+in its 5x5 neighbourhood, so an edge gets steeper but never brighter than its bright side or
+darker than its dark side (the halos of a plain unsharp mask are exactly those overshoots;
+clamping the sharpened value to the local extrema is the classic remedy, e.g. the
+"overshoot control" of Hunt's and Margulis's sharpening recipes).  Every channel is then
+multiplied by Y'/Y, so colours keep their hue and saturation (additive near black).
+
+Defaults by look (``LOOK_AMOUNTS``; the look engineer may move them into the look files):
+portraits softer, landscapes crisper, the measurement/grading looks (neutral, vlog, cinema,
+rec709) not sharpened at all, every other look ``DEFAULT_AMOUNT``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+
+from ..errors import ParameterError
+from ..frame import Frame
+from ..kernels.sharpen_usm import gaussian_blur, luminance, row_extrema, sharpen_clamped
+
+DEFAULT_AMOUNT = 0.5
+CLAMP_RADIUS = 2         # overshoot control window: (2r+1)² pixels
+LOOK_AMOUNTS: dict[str, float] = {
+    "portrait": 0.3,
+    "natural": 0.4,
+    "landscape": 0.8,
+    "vivid": 0.6,
+    "contemporary": 0.6,
+    "neutral": 0.0,          # colorimetric, for measurement
+    "vlog": 0.0,             # a log master for grading
+    "cinema-flat": 0.0,
+    "cinema-vivid": 0.0,
+    "rec709": 0.0,
+}
+_NUMBER = re.compile(r"^\s*\d+(?:\.\d*)?\s*$")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SharpenParams:
+    amount: float | None = None     # 0 = off, 1 = detail doubled; None: the look's default (resolved)
+    radius: float = 1.0             # sigma of the Gaussian blur the unsharp mask removes, pixels
+
+    def __post_init__(self) -> None:
+        if self.amount is not None and not 0.0 <= self.amount <= 5.0:
+            raise ParameterError(f"sharpen amount must be between 0 and 5, not {self.amount:g}")
+        if not 0.2 <= self.radius <= 5.0:
+            raise ParameterError(f"sharpen radius must be between 0.2 and 5 pixels, not {self.radius:g}")
+
+
+def parse_sharpen(text: str) -> SharpenParams:
+    """``--sharpen`` value: an amount (0.5 = the usual, 1 = strong) or off."""
+    t = text.strip().lower()
+    if t == "off":
+        return SharpenParams(amount=0.0)
+    if _NUMBER.match(t):
+        return SharpenParams(amount=float(t))
+    raise ParameterError(f"unknown sharpen setting '{text}'; use off or an amount such as 0.5")
+
+
+def look_amount(look_name: str | None) -> float:
+    """The sharpening a look asks for by default (see LOOK_AMOUNTS)."""
+    from ..registry import canonical
+
+    return LOOK_AMOUNTS.get(canonical(look_name or ""), DEFAULT_AMOUNT)
+
+
+def resolve_sharpen(params: SharpenParams, look_name: str | None) -> SharpenParams:
+    return params if params.amount is not None else dataclasses.replace(params, amount=look_amount(look_name))
+
+
+@lru_cache(maxsize=16)
+def _gaussian_taps(sigma: float) -> np.ndarray:
+    r = max(1, int(np.ceil(3.0 * sigma)))
+    t = np.exp(-0.5 * (np.arange(r + 1) / sigma) ** 2)
+    return (t / (t[0] + 2.0 * t[1:].sum())).astype(np.float32)
+
+
+def sharpen_usm(image: np.ndarray, amount: float, radius: float = 1.0) -> np.ndarray:
+    """Clamped luminance unsharp mask (module docstring) on linear (H, W, 3) or (H, W) data;
+    a new float32 array."""
+    data = np.ascontiguousarray(image, dtype=np.float32)
+    if amount <= 0:
+        return data.copy()
+    mono = data.ndim == 2
+    src = data[..., None] if mono else data
+    y = data if mono else luminance(src)
+    blur = gaussian_blur(y, _gaussian_taps(float(radius)))
+    r = CLAMP_RADIUS
+    lo, hi = row_extrema(y, r)
+    out = sharpen_clamped(src, y, blur, lo, hi, r, np.float32(amount), np.float32(1e-4))
+    return out[..., 0] if mono else out
+
+
+def sharpen(frame: Frame, params: SharpenParams) -> Frame:
+    """The capture-sharpening step of a develop (params resolved: amount set)."""
+    if not params.amount:
+        return frame
+    return frame.replace(data=sharpen_usm(frame.data, params.amount, params.radius))
