@@ -24,6 +24,7 @@ from .auto import demosaic_auto
 from .bilinear import demosaic_bilinear
 from .gbtf import demosaic_gbtf2010
 from .malvar2004 import demosaic_malvar2004
+from .menon2007 import demosaic_menon2007
 from .mlri import demosaic_mlri2014
 
 DemosaicMethod = Callable[[np.ndarray, str], np.ndarray]
@@ -31,12 +32,14 @@ DemosaicMethod = Callable[[np.ndarray, str], np.ndarray]
 DEMOSAIC_METHODS: Registry[DemosaicMethod] = Registry("demosaic method")
 DEMOSAIC_METHODS.register("bilinear", demosaic_bilinear)
 DEMOSAIC_METHODS.register("malvar", demosaic_malvar2004, aliases=("malvar2004", "mhc"))
+DEMOSAIC_METHODS.register("menon2007", demosaic_menon2007, aliases=("menon", "ddfapd"))
 DEMOSAIC_METHODS.register("gbtf", demosaic_gbtf2010, aliases=("gbtf2010",))
 DEMOSAIC_METHODS.register("mlri", demosaic_mlri2014, aliases=("mlri2014",))
 DEMOSAIC_METHODS.register("auto", demosaic_auto)
 
 __all__ = ["DEMOSAIC_METHODS", "DemosaicParams", "demosaic", "demosaic_array", "demosaic_auto",
-           "demosaic_bilinear", "demosaic_gbtf2010", "demosaic_malvar2004", "demosaic_mlri2014"]
+           "demosaic_bilinear", "demosaic_gbtf2010", "demosaic_malvar2004", "demosaic_menon2007",
+           "demosaic_mlri2014"]
 
 
 def demosaic_array(mosaic: np.ndarray, pattern: str = "RGGB", method: str = "auto") -> np.ndarray:
