@@ -73,3 +73,19 @@ def test_sony_linear_raw_is_made_linear(raw_dir):
         expected = 255 * np.clip(np.polynomial.polynomial.polyval(stored[..., plane] / 255, c), 0, 1)
         np.testing.assert_allclose(frame.data[..., plane], expected, atol=1e-3)
     assert frame.meta.extra["opcodes_applied"] == ["MapPolynomial"] * 3
+
+
+def test_area_seen_through_a_default_crop(tmp_path):
+    """The data start inside the opcode's area (crop origin 3, 1): rows and columns stay aligned."""
+    mosaic = RNG.integers(1000, 15000, (40, 48)).astype(np.uint16)
+    scales = np.linspace(0.8, 1.2, 15).astype(">f4")                  # columns 1, 4, 7, ... (pitch 3)
+    ops = opcode_list((13, area_params(0, 1, 40, 45, col_pitch=3) + struct.pack(">I", 15) + scales.tobytes()))
+    path = write_dng(tmp_path / "c.dng", mosaic, black=(0,), white=(16000,), default_crop=((3, 1), (40, 36)),
+                     opcode_list2=ops)
+    frame = open_raw(path)
+    x = mosaic[1:37, 3:43].astype(np.float64) / 16000
+    cols = np.arange(1, 45, 3)                                       # active-area columns the opcode touches
+    for k, col in enumerate(cols):
+        if 3 <= col < 43:
+            x[:, col - 3] *= scales[k]
+    np.testing.assert_allclose(frame.data, 16000 * x, atol=1e-2)

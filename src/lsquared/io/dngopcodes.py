@@ -68,24 +68,42 @@ def _area(params: bytes) -> _Area:
     return _Area(*struct.unpack(">8I", params[:32]))
 
 
-def _selection(area: _Area, shape, origin):
-    """Rows and columns of ``data`` an opcode area covers (the area is in active-area pixels, the
-    data start at ``origin`` within it), and the area-relative index of each."""
-    oy, ox = origin
-    rows = np.arange(area.top, area.bottom, max(area.row_pitch, 1))
-    cols = np.arange(area.left, area.right, max(area.col_pitch, 1))
-    keep_r = (rows - oy >= 0) & (rows - oy < shape[0])
-    keep_c = (cols - ox >= 0) & (cols - ox < shape[1])
-    return rows[keep_r] - oy, cols[keep_c] - ox, np.flatnonzero(keep_r), np.flatnonzero(keep_c)
+def _progression(start: int, stop: int, pitch: int, offset: int, size: int):
+    """The data indices (as a slice) an area's start:stop:pitch covers once shifted by -offset and
+    kept inside 0..size, and the area-relative index of the first one."""
+    pitch = max(pitch, 1)
+    first = start - offset
+    skip = (-first + pitch - 1) // pitch if first < 0 else 0     # steps needed to reach index 0
+    first += skip * pitch
+    last = min(stop - offset, size)
+    if first >= last:
+        return None, 0
+    return slice(first, last, pitch), skip
 
 
-def _levels(black, white, rows, cols, plane, ndim):
-    """Black of each selected pixel (per 2x2 position for a mosaic, per channel otherwise)."""
-    if ndim == 2:
-        b = np.reshape(np.asarray(black, np.float64), (2, 2))[(rows % 2)[:, None], (cols % 2)[None, :]]
+def _views(area: _Area, data: np.ndarray, origin, black):
+    """(view, black, row indices, column indices) for each part of the area that has one black
+    level: every 2x2 phase of a mosaic, every plane of three-channel data.  Views are slices of
+    ``data`` (no copies); indices count rows/columns from the area's first."""
+    rows, r_skip = _progression(area.top, area.bottom, area.row_pitch, origin[0], data.shape[0])
+    cols, c_skip = _progression(area.left, area.right, area.col_pitch, origin[1], data.shape[1])
+    if rows is None or cols is None:
+        return
+    n_rows = len(range(rows.start, rows.stop, rows.step))
+    n_cols = len(range(cols.start, cols.stop, cols.step))
+    if data.ndim == 2:
+        row_phases = (0, 1) if rows.step % 2 else (0,)
+        col_phases = (0, 1) if cols.step % 2 else (0,)
+        for pr in row_phases:
+            for pc in col_phases:
+                rs = slice(rows.start + pr * rows.step, rows.stop, rows.step * len(row_phases))
+                cs = slice(cols.start + pc * cols.step, cols.stop, cols.step * len(col_phases))
+                b = np.reshape(black, (2, 2))[rs.start % 2, cs.start % 2]
+                yield (data[rs, cs], float(b), r_skip + np.arange(pr, n_rows, len(row_phases)),
+                       c_skip + np.arange(pc, n_cols, len(col_phases)))
     else:
-        b = np.float64(black[plane])
-    return b, white - b
+        for plane in range(area.plane, min(area.plane + area.planes, data.shape[2])):
+            yield data[rows, cols, plane], float(black[plane]), r_skip + np.arange(n_rows), c_skip + np.arange(n_cols)
 
 
 def apply_opcode_list2(data: np.ndarray, opcodes: list[Opcode], *, origin: tuple[int, int], black, white: float):
@@ -98,38 +116,40 @@ def apply_opcode_list2(data: np.ndarray, opcodes: list[Opcode], *, origin: tuple
         if op.id not in _APPLIED_IDS or len(op.params) < 36:
             skipped.append(op.name)
             continue
-        area = _area(op.params)
-        rows, cols, ri, ci = _selection(area, data.shape, origin)
-        planes = range(area.plane, area.plane + area.planes) if data.ndim == 3 else range(1)
-        for plane in planes:
-            if data.ndim == 3 and plane >= data.shape[2]:
+        for view, b, ri, ci in _views(_area(op.params), data, origin, black):
+            if view.size == 0:
                 continue
-            view = data[np.ix_(rows, cols)] if data.ndim == 2 else data[np.ix_(rows, cols, [plane])][..., 0]
-            b, span = _levels(black, white, rows, cols, plane, data.ndim)
-            x = (view - b) / span
-            x = _apply(op, x, ri, ci)
-            result = (b + x * span).astype(np.float32)
-            if data.ndim == 2:
-                data[np.ix_(rows, cols)] = result
-            else:
-                data[np.ix_(rows, cols, [plane])] = result[..., None]
+            span = np.float32(white - b)
+            view -= np.float32(b)                 # to linear reference values: 0 black, 1 white
+            view /= span
+            _apply(op, view, ri, ci)
+            view *= span
+            view += np.float32(b)
         applied.append(op.name)
     return applied, skipped
 
 
-def _apply(op: Opcode, x: np.ndarray, ri: np.ndarray, ci: np.ndarray) -> np.ndarray:
+def _apply(op: Opcode, x: np.ndarray, ri: np.ndarray, ci: np.ndarray) -> None:
+    """One opcode on normalized values, in place."""
     p = op.params
     if op.id == 8:                         # MapPolynomial: degree, then degree+1 float64 coefficients
         degree = struct.unpack(">I", p[32:36])[0]
         coefficients = struct.unpack(f">{degree + 1}d", p[36:36 + 8 * (degree + 1)])
-        y = np.zeros_like(x)
-        for c in reversed(coefficients):   # Horner
-            y = y * x + c
-        return np.clip(y, 0.0, 1.0)        # the SDK clips the result to [0, 1]
+        y = np.full_like(x, coefficients[-1])
+        for c in reversed(coefficients[:-1]):   # Horner
+            y *= x
+            y += np.float32(c)
+        np.clip(y, 0.0, 1.0, out=x)        # the SDK clips the result to [0, 1]
+        return
     count = struct.unpack(">I", p[32:36])[0]
-    table = np.frombuffer(p[36:36 + 4 * count], dtype=">f4").astype(np.float64)
+    table = np.frombuffer(p[36:36 + 4 * count], dtype=">f4").astype(np.float32)
+    if count == 0:
+        return
     if op.id in (10, 12):                  # per row
         values = table[np.minimum(ri, count - 1)][:, None]
     else:                                  # per column
         values = table[np.minimum(ci, count - 1)][None, :]
-    return x + values if op.id in (10, 11) else x * values
+    if op.id in (10, 11):
+        x += values
+    else:
+        x *= values
