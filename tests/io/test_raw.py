@@ -314,6 +314,7 @@ def _set_cfa(path, dim, pattern):
 
 
 def test_rw2_exif_through_exifread(tmp_path):
+    pytest.importorskip("exifread", reason="EXIF of non-DNG raws is read with exifread")
     # Panasonic RW2: a TIFF with magic 0x55; IFD0 has Make/Model, the EXIF IFD the shooting data
     path = write_tiff_like(
         tmp_path / "p.rw2", b"\x55\x00",
