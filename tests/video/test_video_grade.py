@@ -7,7 +7,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from lsquared.color.transfer import rec709_encode, srgb_decode
 from lsquared.errors import InputError, OutputError, UnsupportedError, VideoError
 from lsquared.video import GradeParams, grade_video
 
@@ -78,10 +77,9 @@ def test_first_frame_equals_develop_of_that_frame(clips, tmp_path):
     frame = rgb_frames(src)[0]                          # exported by ffmpeg/zimg, not by us
     still = tmp_path / "frame.tif"
     tifffile.imwrite(still, np.round(np.clip(frame, 0, 1) * 65535).astype(np.uint16), photometric="rgb")
-    developed = lsquared.develop(still, look="standard", input_space="rec709", output_space="srgb",
+    developed = lsquared.develop(still, look="standard", input_space="rec709", output_space="rec709",
                                  bit_depth=16)
-    # develop renders sRGB; video is Rec.709 (same primaries): re-encode to compare
-    want = rec709_encode(srgb_decode(np.asarray(developed) / 65535.0))
+    want = np.asarray(developed) / 65535.0
     got = np.clip(rgb_frames(out)[0], 0, 1)
     mse = np.mean((got - want) ** 2)
     psnr = 10 * np.log10(1.0 / mse)
@@ -94,6 +92,17 @@ def test_trim_start_and_duration(clips, tmp_path, colorimetric_table):
     times = stream_times(out)
     assert result.frames == len(times) == 38           # frames at 1.00 .. 2.48 s
     assert times[0] == pytest.approx(0.0, abs=1e-6)
+
+
+def test_trim_keeps_the_audio_and_subtitles_of_the_range(clips, tmp_path, colorimetric_table):
+    out = tmp_path / "trim.mp4"
+    grade_video(clips["full.mp4"], out, colorimetric_table, GradeParams(start=0.2, duration=0.8))
+    audio = packets(out, "audio")
+    src = [(t - 0.2, data) for t, data in packets(clips["full.mp4"], "audio") if 0.2 - 1e-6 <= t < 1.0]
+    assert [d for _, d in audio] == [d for _, d in src]              # the same packets, unchanged
+    assert audio[0][0] == pytest.approx(src[0][0], abs=1e-3) and audio[-1][0] < 0.8
+    subs = packets(out, "subtitle")
+    assert any(b"World" in d for _, d in subs) and not any(b"Hello" in d for _, d in subs)
 
 
 def test_prores_needs_mov_and_gets_422_10_bit(clips, tmp_path, colorimetric_table):

@@ -102,7 +102,7 @@ def video_command(
             _interrupted(f"kept what was graded before it in {output}" if kept else "nothing written")
     fps = result.frames / result.seconds if result.seconds else 0.0
     console.print(f"{result.output}: {result.frames} frames in {result.seconds:.1f} s ({fps:.1f} fps); "
-                  f"{result.input_space} in, {result.codec} {result.pix_fmt} out")
+                  f"{result.input_space} in, {result.codec} {result.pix_fmt} out", soft_wrap=True)
 
 
 def _interrupted(what: str) -> None:
@@ -112,7 +112,7 @@ def _interrupted(what: str) -> None:
 
     if debug_enabled():
         raise KeyboardInterrupt
-    err_console.print(f"lsquared: interrupted; {what}", highlight=False, markup=False)
+    err_console.print(f"lsquared: interrupted; {what}", highlight=False, markup=False, soft_wrap=True)
     raise SystemExit(130)
 
 
@@ -136,11 +136,11 @@ def _preview(source, output, look, input_space, start, duration, overwrite, port
         except KeyboardInterrupt:
             _interrupted("nothing written")
     if output is not None:
-        console.print(f"{result.output}: original | {look}, {result.frames} frames")
+        console.print(f"{result.output}: original | {look}, {result.frames} frames", soft_wrap=True)
         return
     with server:
         url = server.start()
-        console.print(f"preview of {source.name} with look {look} at {url} (Ctrl-C to stop)")
+        console.print(f"preview of {source.name} with look {look} at {url} (Ctrl-C to stop)", soft_wrap=True)
         if open_browser:
             import webbrowser
 

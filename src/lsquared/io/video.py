@@ -23,6 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import InputError, OutputError, UnsupportedError, VideoError
+from .atomic import _umask, check_writable
 
 try:
     import av
@@ -44,6 +45,7 @@ REPACK_FORMATS = {
     "nv16": "yuv422p", "nv20le": "yuv422p10le", "p210le": "yuv422p10le", "yuyv422": "yuv422p",
     "uyvy422": "yuv422p", "nv24": "yuv444p", "p410le": "yuv444p10le",
 }
+INTERLEAVE_SLACK = 2.0     # seconds that audio may trail video in a file's packet order
 ENCODERS = {"h264": "libx264", "hevc": "libx265", "prores": "prores_ks"}
 CONTAINERS = {".mp4": "mp4", ".m4v": "mp4", ".mov": "mov", ".mkv": "matroska"}
 
@@ -100,7 +102,7 @@ class DecodedFrame:
     pts: int                     # in the video stream's time base, trimmed start removed
     duration: int
     time: float                  # seconds in the source
-    display_matrix: tuple[int, ...] | None
+    display_matrix: tuple[int, ...] | None   # rotation/flip side data (first frame only)
     frame: object                # the av.VideoFrame, kept alive with its buffers
 
 
@@ -217,6 +219,7 @@ class VideoReader:
         copies = {c.index for c in self.copy_streams}
         last_time = None
         count = 0
+        video_done = False                 # past the range: only late audio/subtitles still come
         streams = [s] + self.copy_streams
         try:
             for packet in self.container.demux(streams):
@@ -225,6 +228,8 @@ class VideoReader:
                         continue
                     if trimmed:
                         t = float(packet.pts * packet.time_base)
+                        if video_done and t >= hi + INTERLEAVE_SLACK:
+                            break
                         if t < lo - 1e-6 or (hi is not None and t >= hi):
                             continue
                     if shift:
@@ -233,18 +238,23 @@ class VideoReader:
                         packet.dts -= delta
                     yield "packet", packet
                     continue
+                if video_done:
+                    if not copies or (packet.dts is not None and float(packet.dts * tb) >= hi + INTERLEAVE_SLACK):
+                        break
+                    continue
                 try:
                     frames = packet.decode()
                 except av.error.FFmpegError as exc:
-                    raise VideoError(f"decoding failed at {_ts((last_time or t0) - t0)} "
-                                     f"after {count} frames: {exc.strerror or exc}",
-                                     path=self.path) from None
+                    at = float(packet.pts * tb) if packet.pts is not None else (last_time or t0)
+                    raise VideoError(f"decoding failed at {_ts(at - t0)} after {count} frames: "
+                                     f"{exc.strerror or exc}", path=self.path) from None
                 for frame in frames:
                     item = self._frame(frame, lo, hi, shift, tb, repack, dtype, count, last_time)
                     if item is None:
                         continue
                     if item == "end":
-                        return
+                        video_done = True
+                        break
                     last_time = item.time
                     count += 1
                     yield "frame", item
@@ -273,8 +283,11 @@ class VideoReader:
         dur = frame.duration or 0
         if not dur and self.info.frame_rate:
             dur = int(round(1 / (self.info.frame_rate * tb)))
+        # only the first frame's display matrix is used, and reading side data ties the frame
+        # into a reference cycle (PyAV) that keeps its buffers until the garbage collector runs
+        matrix = _display_matrix(frame) if count == 0 else None
         return DecodedFrame(planes=plane_arrays(frame, dtype), pts=frame.pts - int(round(shift / tb)),
-                            duration=int(dur), time=t, display_matrix=_display_matrix(frame), frame=frame)
+                            duration=int(dur), time=t, display_matrix=matrix, frame=frame)
 
     def _check_complete(self, count, last_time, start, duration):
         """A stream whose frames stop well before its stated duration was cut short."""
@@ -335,13 +348,8 @@ class VideoWriter:
         if fmt is None:
             raise OutputError(f"unknown video container '{self.path.suffix}'", path=self.path,
                               hint=f"use one of {', '.join(CONTAINERS)}")
-        if self.path.exists() and not overwrite:
-            raise OutputError("already exists", path=self.path, hint="pass --overwrite to replace it")
-        if self.path.is_dir():
-            raise OutputError("is a folder", path=self.path)
+        check_writable(self.path, overwrite)
         folder = self.path.parent if str(self.path.parent) else Path(".")
-        if not folder.is_dir():
-            raise OutputError("folder does not exist", path=folder)
         try:
             fd, tmp = tempfile.mkstemp(prefix=f".{self.path.stem}.", suffix=f".partial{self.path.suffix}",
                                        dir=folder)
@@ -470,6 +478,7 @@ class VideoWriter:
             if self.container is not None:
                 self.container.close()
                 self.container = None
+            os.chmod(self.tmp, 0o666 & ~_umask())      # mkstemp made it private
             os.replace(self.tmp, self.path)
         except av.error.FFmpegError as exc:
             self.abort()

@@ -19,10 +19,12 @@ C_out = down(C_graded).
 
 LUT values are clipped to [0, 1] after interpolating, as in the stills kernels (looks that
 hard-clip store nodes beyond [0, 1] so that interpolation next to the clip stays exact).
-Speed: the input matrix is pre-scaled to grid units.  The tetrahedron is chosen with arithmetic instead of branches
-(``tetra_corners``), which noisy footage would otherwise mispredict on almost every pixel.
-The tetrahedra, weights and tie-breaks are those of lsquared.kernels.lut3d.tetrahedral
-(Kasson et al. 1995), so stills and video sample a LUT identically.
+Speed: the input matrix is pre-scaled to grid units; the tetrahedron is chosen with integer
+masks instead of branches (``tetra_corners``: noisy footage would mispredict a branch on
+almost every pixel), in a loop of its own that the compiler vectorizes, before a second loop
+gathers the corners.  The tetrahedra, weights and tie-breaks are those of
+lsquared.kernels.lut3d.tetrahedral (Kasson et al. 1995), so stills and video sample a LUT
+identically (tested).
 """
 
 from __future__ import annotations

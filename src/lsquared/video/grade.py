@@ -12,12 +12,6 @@ from __future__ import annotations
 
 import os
 import time
-
-# Between two frames numba's OpenMP workers would spin-wait (GNU OpenMP's default), taking
-# CPU from the decoder's and encoder's threads on a small machine: about 20% of a core idle
-# time here, and 7-10% of the end-to-end time.  Read once, when the first parallel kernel
-# starts OpenMP, so it has to be set at import.
-os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,8 +22,13 @@ from ..errors import LsquaredError, ParameterError
 from ..io.video import PLANAR_FORMATS, DecodedFrame, EncoderSettings, VideoReader, VideoWriter, output_format
 from ..kernels.lut3d import pack_table
 from ..kernels.video_ycbcr import grade_ycbcr_planes, grid_matrix
-from ..color.transfer import rec709_encode, srgb_decode
 from . import colorimetry as cm
+
+# Between two frames numba's OpenMP workers would spin-wait (GNU OpenMP's default), taking
+# CPU from the decoder's and encoder's threads on a small machine: about 20% of a core idle
+# time here, and 7-10% of the end-to-end time.  Read once, when the first parallel kernel
+# starts OpenMP, so it has to be set at import.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 CODECS = ("h264", "hevc", "prores")
 SOURCE_CODECS = {"h264": "h264", "hevc": "hevc", "prores": "prores"}
@@ -83,19 +82,11 @@ def prepare_look(look) -> PreparedLook:
         if table.shape != (n, n, n, 3) or n < 2:
             raise ParameterError(f"a look LUT must be (N, N, N, 3), got {table.shape}")
         return PreparedLook(table, "rec709", "lut")
-    from ..looks import OUTPUT_SPACES, compile_look, resolve_look   # the looks room
+    from ..looks import compile_look, resolve_look   # the looks room
 
     resolved = resolve_look(os.fspath(look) if isinstance(look, os.PathLike) else look)
-    if "rec709" in OUTPUT_SPACES:
-        lut = compile_look(resolved, output_space="rec709")
-        return PreparedLook(np.ascontiguousarray(lut.table), lut.output_space, resolved.name)
-    # The looks compile to sRGB but not (yet) to Rec.709: same primaries, so re-encode the
-    # values from the sRGB curve to the BT.709 OETF, node by node (exact at the nodes).
-    lut = compile_look(resolved, output_space="srgb")
-    if lut.output_space != "srgb":
-        return PreparedLook(np.ascontiguousarray(lut.table), lut.output_space, resolved.name)
-    table = rec709_encode(srgb_decode(lut.table)).astype(np.float32)
-    return PreparedLook(table, "rec709", resolved.name)
+    lut = compile_look(resolved, output_space="rec709")
+    return PreparedLook(np.ascontiguousarray(lut.table), lut.output_space, resolved.name)
 
 
 def resolve_input_space(name: str, reader: VideoReader) -> str:
