@@ -128,7 +128,8 @@ def main(argv=None) -> None:
     ap.add_argument("--look", default="standard")
     ap.add_argument("--preset", default="veryfast", help="x264 preset for both pipelines")
     ap.add_argument("--crf", type=float, default=18)
-    ap.add_argument("--memory-seconds", default="10,120", help="short,long clip at 640x360 for peak RSS")
+    ap.add_argument("--memory-seconds", default="10,120",
+                    help="short,long clip at 640x360 for peak RSS; 'none' to skip")
     ap.add_argument("--workdir", type=Path, default=None, help="keep clips here (default: a temp folder)")
     args = ap.parse_args(argv)
     if args.quick:
@@ -168,7 +169,7 @@ def main(argv=None) -> None:
                 a, b = statistics.median(ours), statistics.median(theirs)
                 print(f"| {SIZES[size][0]}x{SIZES[size][1]} {bits}-bit | {dec:.1f} | {lk:.1f} | {a:.1f} | "
                       f"{b:.1f} | {a / b:.2f} | {max(rss):.0f} MB |", flush=True)
-        if not args.quick:
+        if not args.quick and args.memory_seconds != "none":
             short, long_ = (float(s) for s in args.memory_seconds.split(","))
             rows = []
             for secs in (short, long_):
