@@ -8,8 +8,10 @@ Default files: the two synthetic full-resolution DNGs of ../shared/data/raw (24 
   lsquared   open_raw(path): tiles decoded in parallel, cropped, converted to float32
   LibRaw     rawpy.imread(path) + raw_image_visible (uint16, no conversion)
 
-alternating the two so that both see the same machine load, their ratio, and the peak memory
-of one decode of each, measured in a fresh process (peak RSS minus the RSS after imports).
+alternating the two so that both see the same machine load, their ratio, the CPU time of each
+(all threads; it depends much less on other jobs than wall time does: on an idle machine the
+wall time of the parallel decode approaches CPU / cores, LibRaw's its CPU time), and the peak
+memory of one decode of each, measured in a fresh process (peak RSS minus the RSS after imports).
 """
 
 from __future__ import annotations
@@ -51,21 +53,21 @@ def _peak_mb(which: str, path: Path) -> tuple[float, float]:
     return float(out[0]), float(out[1])
 
 
-def _time_ours(path: Path) -> float:
+def _time_ours(path: Path) -> tuple[float, float]:
     from lsquared.io.raw import open_raw
 
-    t = time.perf_counter()
+    t, c = time.perf_counter(), time.process_time()
     open_raw(path)
-    return time.perf_counter() - t
+    return time.perf_counter() - t, time.process_time() - c
 
 
-def _time_libraw(path: Path) -> float:
+def _time_libraw(path: Path) -> tuple[float, float]:
     import rawpy
 
-    t = time.perf_counter()
+    t, c = time.perf_counter(), time.process_time()
     with rawpy.imread(str(path)) as raw:
         raw.raw_image_visible.copy()
-    return time.perf_counter() - t
+    return time.perf_counter() - t, time.process_time() - c
 
 
 def main() -> None:
@@ -78,7 +80,8 @@ def main() -> None:
     from lsquared.io.raw import open_raw
 
     print(f"{os.cpu_count()} CPUs, numba threads {numba.get_num_threads()}, median of {args.runs} runs\n")
-    header = f"{'file':34} {'MP':>5} {'lsquared s':>10} {'LibRaw s':>9} {'ratio':>6} {'peak MB ours':>12} {'LibRaw':>7}"
+    header = (f"{'file':32} {'MP':>5} {'lsquared s':>10} {'LibRaw s':>9} {'ratio':>6} {'CPU s ours':>10} "
+              f"{'LibRaw':>7} {'peak MB ours':>12} {'LibRaw':>7}")
     print(header)
     print("-" * len(header))
     for path in args.files:
@@ -94,11 +97,14 @@ def main() -> None:
         for _ in range(args.runs):
             ours.append(_time_ours(path))
             libraw.append(_time_libraw(path))
-        mo, ml = statistics.median(ours), statistics.median(libraw)
+        mo, ml = (statistics.median(w for w, _ in runs) for runs in (ours, libraw))
+        co, cl = (statistics.median(c for _, c in runs) for runs in (ours, libraw))
         peak_ours, _ = _peak_mb("ours", path)
         peak_libraw, _ = _peak_mb("libraw", path)
-        print(f"{path.name:34} {megapixels:5.1f} {mo:10.3f} {ml:9.3f} {ml / mo:5.1f}x {peak_ours:12.0f} {peak_libraw:7.0f}")
-        print(f"{'':34} decoder: {decoder}; lsquared min {min(ours):.3f} s, LibRaw min {min(libraw):.3f} s")
+        print(f"{path.name:32} {megapixels:5.1f} {mo:10.3f} {ml:9.3f} {ml / mo:5.1f}x {co:10.3f} {cl:7.3f} "
+              f"{peak_ours:12.0f} {peak_libraw:7.0f}")
+        print(f"{'':32} decoder: {decoder}; fastest run: lsquared {min(w for w, _ in ours):.3f} s, "
+              f"LibRaw {min(w for w, _ in libraw):.3f} s; load average {os.getloadavg()[0]:.1f}")
 
 
 if __name__ == "__main__":

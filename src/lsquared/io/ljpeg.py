@@ -307,6 +307,7 @@ def decode_lj92_tiles(
     window: tuple[int, int, int, int],
     values: np.ndarray | None = None,
     cat16_extra_bits: bool = False,
+    out: np.ndarray | None = None,
 ) -> np.ndarray:
     """Decode the lossless-JPEG tiles of one image into a float32 crop of it.
 
@@ -315,6 +316,7 @@ def decode_lj92_tiles(
     window       (top, left, height, width) of the image to return
     values       float32 table of 65536 entries applied to each decoded sample (a DNG
                  LinearizationTable, extended with its last entry); identity when None
+    out          float32 (height, width, samples_per_pixel) to fill, or None for a new array
     Returns float32 (height, width, samples_per_pixel).
     Raises LJ92Unsupported (let LibRaw decode) or LJ92Corrupt (the data are damaged).
     """
@@ -353,7 +355,10 @@ def decode_lj92_tiles(
         geometry[t] = (header.width, header.height, header.components, header.precision, header.predictor,
                        (t // across) * tile_h, (t % across) * tile_w)
     top, left, out_h, out_w = window
-    out = np.empty((out_h, out_w, samples_per_pixel), np.float32)
+    if out is None:
+        out = np.empty((out_h, out_w, samples_per_pixel), np.float32)
+    if out.shape != (out_h, out_w, samples_per_pixel) or out.dtype != np.float32 or not out.flags.c_contiguous:
+        raise ValueError(f"out must be C-contiguous float32 {(out_h, out_w, samples_per_pixel)}")
     errors = np.zeros(n, np.int64)
     ends = np.asarray(offsets, np.int64) + np.asarray(byte_counts, np.int64)
     _decode_tiles_kernel(buf, starts, ends, geometry, tables * (1 << 16), np.concatenate(luts), cat16_extra_bits,

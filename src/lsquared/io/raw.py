@@ -17,6 +17,7 @@ What ``open_raw`` returns (see docs/formats.md):
 from __future__ import annotations
 
 import contextlib
+import mmap
 import os
 import tempfile
 import threading
@@ -286,7 +287,9 @@ def _libraw_data(path: Path, raw, meta: FrameMeta) -> np.ndarray:
         with _captured_stderr() as said:
             if meta.layout is SensorLayout.FALLBACK:
                 return _libraw_demosaic(raw)
-            return raw.raw_image_visible.astype(np.float32)
+            data = empty_frame(raw.raw_image_visible.shape)
+            np.copyto(data, raw.raw_image_visible)
+            return data
     except rawpy.LibRawError as exc:
         raise _libraw_error(path, exc, _libraw_message(said[0], path), None) from None
 
@@ -647,6 +650,22 @@ def _dng_decoder_name(tags: DngTags, geometry: _Geometry) -> str:
     return "lsquared lossless JPEG (parallel tiles)" if _fast_path_ok(tags, geometry) else "LibRaw"
 
 
+def empty_frame(shape: tuple[int, ...]) -> np.ndarray:
+    """An uninitialized float32 array for a whole frame, on transparent huge pages where Linux offers
+    them (madvise): touching a 100-240 MB frame for the first time then costs a few hundred page
+    faults instead of tens of thousands (measured here: 0.6 s -> 0.04 s of CPU for 60 MP)."""
+    nbytes = int(np.prod(shape)) * 4
+    advice = getattr(mmap, "MADV_HUGEPAGE", None)
+    if nbytes < (8 << 20) or advice is None:
+        return np.empty(shape, np.float32)
+    try:
+        block = mmap.mmap(-1, nbytes, flags=mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS)
+        block.madvise(advice)
+    except (OSError, ValueError, AttributeError):
+        return np.empty(shape, np.float32)
+    return np.frombuffer(block, np.float32).reshape(shape)
+
+
 def _linearization_values(tags: DngTags) -> np.ndarray | None:
     """LinearizationTable as a 65536-entry float32 lookup (values past its end take its last entry,
     as LibRaw and the DNG SDK do)."""
@@ -673,7 +692,8 @@ def _decode_dng_fast(path: Path, tags: DngTags, geometry: _Geometry) -> np.ndarr
         data = decode_lj92_tiles(buf, lay.offsets - start, lay.byte_counts, image_size=(lay.height, lay.width),
                                  tile_size=(lay.tile_height, lay.tile_width), samples_per_pixel=lay.samples_per_pixel,
                                  window=geometry.window, values=_linearization_values(tags),
-                                 cat16_extra_bits=tags.dng_version < (1, 1, 0, 0))
+                                 cat16_extra_bits=tags.dng_version < (1, 1, 0, 0),
+                                 out=empty_frame(geometry.window[2:] + (lay.samples_per_pixel,)))
     except LJ92Unsupported:
         return None
     except LJ92Corrupt as exc:
@@ -699,7 +719,10 @@ def _decode_dng_libraw(path: Path, tags: DngTags, geometry: _Geometry) -> np.nda
                                      f"stores {tags.layout.width}x{tags.layout.height}", path=path)
                 if image.ndim == 3:
                     image = image[..., :3]
-                return image[top:top + h, left:left + w].astype(np.float32)
+                part = image[top:top + h, left:left + w]
+                data = empty_frame(part.shape)
+                np.copyto(data, part)               # uint16 -> float32, the one conversion
+                return data
         except rawpy.LibRawError as exc:
             raise _libraw_error(path, exc, _libraw_message(said[0], path), tags) from None
 
