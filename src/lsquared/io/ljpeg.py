@@ -279,7 +279,7 @@ def _place_tile(flat, tile_y, tile_x, tile_h, tile_w, spp, win_y, win_x, values,
                 out[y, x, s] = values[flat[base + s]]
 
 
-@njit(parallel=True, cache=True)
+@njit(parallel=True, cache=True, nogil=True)      # other Python threads run while tiles decode
 def _decode_tiles_kernel(buf, starts, ends, geometry, table_base, luts, cat16_extra, tile_h, tile_w, spp,
                          win_y, win_x, values, out, errors):
     for t in prange(starts.shape[0]):
