@@ -30,13 +30,17 @@ def _near(i, a, n):
 
 
 @njit(parallel=True, cache=True)
-def cfa_to_planes(cfa, pos):
-    """(H, W) mosaic -> (4, H//2, W//2): y = (R+G1+G2+B)/2, u = (R-B)/√2, v = (G1+G2-R-B)/2,
-    d = (G1-G2)/√2 — orthonormal, so white noise of equal variance stays white and equal.
-    ``pos`` holds the (row, col) inside the 2x2 cell of R, G1, G2, B."""
+def cfa_to_planes(cfa, pos, slope, offset):
+    """(H, W) mosaic -> planes (4, H//2, W//2): y = (R+G1+G2+B)/2, u = (R-B)/√2,
+    v = (G1+G2-R-B)/2, d = (G1-G2)/√2 — orthonormal, so white noise of equal variance stays
+    white and equal — and their noise variances (3, H//2, W//2) for y and v, u, d, from each
+    channel's value: var_c = slope[c] * max(x_c, 0) + offset[c] (white-balanced units; the
+    noisy value itself is a good enough signal estimate: a 10 % error in a variance barely
+    moves a Wiener gain).  ``pos``: (row, col) in the 2x2 cell of R, G1, G2, B."""
     h2 = cfa.shape[0] // 2
     w2 = cfa.shape[1] // 2
     out = np.empty((4, h2, w2), np.float32)
+    var = np.empty((3, h2, w2), np.float32)
     for i in prange(h2):
         for j in range(w2):
             r = cfa[2 * i + pos[0, 0], 2 * j + pos[0, 1]]
@@ -47,7 +51,14 @@ def cfa_to_planes(cfa, pos):
             out[1, i, j] = SQRT_HALF * (r - b)
             out[2, i, j] = 0.5 * (g1 + g2 - r - b)
             out[3, i, j] = SQRT_HALF * (g1 - g2)
-    return out
+            vr = slope[0] * max(r, 0.0) + offset[0]
+            vg1 = slope[1] * max(g1, 0.0) + offset[1]
+            vg2 = slope[2] * max(g2, 0.0) + offset[2]
+            vb = slope[3] * max(b, 0.0) + offset[3]
+            var[0, i, j] = 0.25 * (vr + vg1 + vg2 + vb)     # y and v: weights ±1/2 on all four
+            var[1, i, j] = 0.5 * (vr + vb)                  # u: ±1/√2 on R and B
+            var[2, i, j] = 0.5 * (vg1 + vg2)                # d: ±1/√2 on the greens
+    return out, var
 
 
 @njit(parallel=True, cache=True)
@@ -66,45 +77,6 @@ def planes_to_cfa(planes, pos, cfa):
             out[2 * i + pos[3, 0], 2 * j + pos[3, 1]] = 0.5 * (y - v) - SQRT_HALF * u
             out[2 * i + pos[1, 0], 2 * j + pos[1, 1]] = 0.5 * (y + v) + SQRT_HALF * d
             out[2 * i + pos[2, 0], 2 * j + pos[2, 1]] = 0.5 * (y + v) - SQRT_HALF * d
-    return out
-
-
-@njit(parallel=True, cache=True)
-def noise_variance(planes, slope, offset):
-    """Per cell, the noise variance of the y/v planes, of u, and of d, from the local mean of
-    each channel (a 3x3 box of cells): var_c = slope[c] * mean_c + offset[c] (slope and offset
-    already in white-balanced units, channels R, G1, G2, B)."""
-    _, h, w = planes.shape
-    out = np.empty((3, h, w), np.float32)
-    for i in prange(h):
-        for j in range(w):
-            sy = 0.0
-            su = 0.0
-            sv = 0.0
-            sd = 0.0
-            for a in range(3):
-                ii = _near(i, a, h)
-                for b in range(3):
-                    jj = _near(j, b, w)
-                    sy += planes[0, ii, jj]
-                    su += planes[1, ii, jj]
-                    sv += planes[2, ii, jj]
-                    sd += planes[3, ii, jj]
-            y = sy / 9.0
-            u = su / 9.0
-            v = sv / 9.0
-            d = sd / 9.0
-            r = max(0.5 * (y - v) + SQRT_HALF * u, 0.0)
-            b_ = max(0.5 * (y - v) - SQRT_HALF * u, 0.0)
-            g1 = max(0.5 * (y + v) + SQRT_HALF * d, 0.0)
-            g2 = max(0.5 * (y + v) - SQRT_HALF * d, 0.0)
-            vr = slope[0] * r + offset[0]
-            vg1 = slope[1] * g1 + offset[1]
-            vg2 = slope[2] * g2 + offset[2]
-            vb = slope[3] * b_ + offset[3]
-            out[0, i, j] = 0.25 * (vr + vg1 + vg2 + vb)     # y and v: weights ±1/2 on all four
-            out[1, i, j] = 0.5 * (vr + vb)                  # u: ±1/√2 on R and B
-            out[2, i, j] = 0.5 * (vg1 + vg2)                # d: ±1/√2 on the greens
     return out
 
 

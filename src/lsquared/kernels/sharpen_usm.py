@@ -1,4 +1,10 @@
-"""Hot loops of capture sharpening (ops/sharpen.py has the method and its reasons)."""
+"""Hot loop of capture sharpening (ops/sharpen.py has the method and its reasons).
+
+One fused pass in bands of rows: each band computes its luminance (with a halo of rows),
+the horizontal blur and the row extrema into band-sized buffers that stay in cache, then
+finishes its rows (vertical blur, vertical extrema, clamp, apply).  Nothing image-sized is
+written but the result.
+"""
 
 from __future__ import annotations
 
@@ -7,81 +13,68 @@ from numba import njit, prange
 
 
 @njit(parallel=True, cache=True)
-def luminance(rgb):
-    """(R + 2G + B) / 4 of white-balanced camera RGB (a channel-balanced luminance)."""
-    h, w = rgb.shape[0], rgb.shape[1]
-    out = np.empty((h, w), np.float32)
-    for i in prange(h):
-        for j in range(w):
-            out[i, j] = 0.25 * rgb[i, j, 0] + 0.5 * rgb[i, j, 1] + 0.25 * rgb[i, j, 2]
-    return out
-
-
-@njit(parallel=True, cache=True)
-def gaussian_blur(src, taps):
-    """Separable blur with a symmetric kernel ``taps`` (centre first: t0, t1, ... tr);
-    borders replicated."""
-    h, w = src.shape
-    r = taps.shape[0] - 1
-    tmp = np.empty_like(src)
-    for i in prange(h):
-        for j in range(w):
-            acc = taps[0] * src[i, j]
-            for k in range(1, r + 1):
-                acc += taps[k] * (src[i, max(j - k, 0)] + src[i, min(j + k, w - 1)])
-            tmp[i, j] = acc
-    out = np.empty_like(src)
-    for i in prange(h):
-        for j in range(w):
-            acc = taps[0] * tmp[i, j]
-            for k in range(1, r + 1):
-                acc += taps[k] * (tmp[max(i - k, 0), j] + tmp[min(i + k, h - 1), j])
-            out[i, j] = acc
-    return out
-
-
-@njit(parallel=True, cache=True)
-def row_extrema(y, r):
-    """Per pixel, the min and max of y over its row neighbours within r."""
-    h, w = y.shape
-    lo = np.empty_like(y)
-    hi = np.empty_like(y)
-    for i in prange(h):
-        for j in range(w):
-            a = y[i, j]
-            b = a
-            for jj in range(max(j - r, 0), min(j + r, w - 1) + 1):
-                a = min(a, y[i, jj])
-                b = max(b, y[i, jj])
-            lo[i, j] = a
-            hi[i, j] = b
-    return lo, hi
-
-
-@njit(parallel=True, cache=True)
-def sharpen_clamped(data, y, blur, row_lo, row_hi, r, amount, eps):
-    """Unsharp mask on luminance y, y' = y + amount (y - blur), clamped to the [min, max] of
-    y over the (2r+1)² neighbourhood (row extrema given; columns here): nothing beyond what is
-    already next to it, so no halo.  Applied to every channel as the ratio y'/y (hue and
-    saturation kept), additively near black.  data: (H, W, C) linear."""
+def sharpen_luminance_usm(data, taps, r, amount, eps, band):
+    """data (H, W, C) linear (C = 3: white-balanced camera RGB, luminance (R + 2G + B)/4;
+    C = 1: the value itself).  taps: symmetric Gaussian, centre first.  r: overshoot-control
+    radius.  y' = y + amount (y - blur(y)), clamped to y's [min, max] over (2r+1)², applied as
+    the ratio y'/y to every channel (additively below eps).  Borders are replicated; buffers
+    are padded so the inner loops have no bounds logic and vectorize."""
     h, w, nc = data.shape
+    rb = taps.shape[0] - 1
+    p = max(rb, r)
+    nbands = (h + band - 1) // band
     out = np.empty_like(data)
-    for i in prange(h):
-        i0 = max(i - r, 0)
-        i2 = min(i + r, h - 1)
-        for j in range(w):
-            lo = row_lo[i, j]
-            hi = row_hi[i, j]
-            for ii in range(i0, i2 + 1):
-                lo = min(lo, row_lo[ii, j])
-                hi = max(hi, row_hi[ii, j])
-            y0 = y[i, j]
-            y1 = min(max(y0 + amount * (y0 - blur[i, j]), lo), hi)
-            if y0 > eps:
-                g = y1 / y0
-                for c in range(nc):
-                    out[i, j, c] = data[i, j, c] * g
+    for bi in prange(nbands):
+        y0 = bi * band
+        y1 = min(h, y0 + band)
+        n = y1 - y0 + 2 * p                      # band rows plus p halo rows each side
+        lum = np.empty((n, w + 2 * p), np.float32)
+        hb = np.empty((n, w), np.float32)
+        lo = np.empty((n, w), np.float32)
+        hi = np.empty((n, w), np.float32)
+        for i in range(n):
+            y = min(max(y0 - p + i, 0), h - 1)
+            row = lum[i]
+            if nc == 3:
+                for x in range(w):
+                    row[p + x] = 0.25 * data[y, x, 0] + 0.5 * data[y, x, 1] + 0.25 * data[y, x, 2]
             else:
-                for c in range(nc):
-                    out[i, j, c] = data[i, j, c] + (y1 - y0)
+                for x in range(w):
+                    row[p + x] = data[y, x, 0]
+            for k in range(p):
+                row[k] = row[p]
+                row[p + w + k] = row[p + w - 1]
+            for x in range(w):
+                acc = taps[0] * row[p + x]
+                for k in range(1, rb + 1):
+                    acc += taps[k] * (row[p + x - k] + row[p + x + k])
+                hb[i, x] = acc
+            for x in range(w):
+                m = row[p + x - r]
+                mm = m
+                for k in range(-r + 1, r + 1):
+                    m = min(m, row[p + x + k])
+                    mm = max(mm, row[p + x + k])
+                lo[i, x] = m
+                hi[i, x] = mm
+        for y in range(y0, y1):
+            i = y - y0 + p
+            for x in range(w):
+                blur = taps[0] * hb[i, x]
+                for k in range(1, rb + 1):
+                    blur += taps[k] * (hb[i - k, x] + hb[i + k, x])
+                m = lo[i - r, x]
+                mm = hi[i - r, x]
+                for k in range(-r + 1, r + 1):
+                    m = min(m, lo[i + k, x])
+                    mm = max(mm, hi[i + k, x])
+                v = lum[i, p + x]
+                v1 = min(max(v + amount * (v - blur), m), mm)
+                if v > eps:
+                    g = v1 / v
+                    for c in range(nc):
+                        out[y, x, c] = data[y, x, c] * g
+                else:
+                    for c in range(nc):
+                        out[y, x, c] = data[y, x, c] + (v1 - v)
     return out

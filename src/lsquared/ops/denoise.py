@@ -140,8 +140,7 @@ def denoise_mosaic(cfa: np.ndarray, pattern: str, profile: tuple[float, float], 
     # white-balanced channel c = m_c * x: var = m_c² (S x + O) = m_c S (m_c x) + m_c² O
     slope = (m * s).astype(np.float32)
     offset = (m * m * max(o, 0.0)).astype(np.float32)
-    planes = dk.cfa_to_planes(cfa, pos)
-    var = dk.noise_variance(planes, slope, offset)
+    planes, var = dk.cfa_to_planes(cfa, pos, slope, offset)
     out = np.empty_like(planes)
     for p, (strength, levels, v) in enumerate([(luma, luma_levels, var[0]), (chroma, chroma_levels, var[1]),
                                               (chroma, chroma_levels, var[0]), (luma, luma_levels, var[2])]):

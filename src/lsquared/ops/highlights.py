@@ -105,7 +105,8 @@ def highlights_reconstruct(data: np.ndarray, clip_levels, cfa: str | None = "RGG
     data: float32 (H, W) Bayer mosaic in phase ``cfa`` or (H, W, 3) camera RGB, white-balanced.
     clip_levels: per channel (R, G, B), the value at which that channel clipped in ``data``
     (the white-balance multiplier times the white level's fraction counted as clipped).
-    Returns a new float32 array of the same shape; values at or above clipping may exceed them.
+    Returns a float32 array of the same shape (the input itself when nothing clipped: it is
+    never written to); rebuilt values may exceed the clipping levels.
     A single-channel (monochrome) frame with ``cfa=None`` has nothing to rebuild from: it is
     returned clipped at 1.0, its white level."""
     data = np.ascontiguousarray(data, dtype=np.float32)
@@ -115,17 +116,17 @@ def highlights_reconstruct(data: np.ndarray, clip_levels, cfa: str | None = "RGG
     if data.ndim == 2:
         chmap = cfa_channel_map(cfa)
         if hk.count_clipped_mosaic(data, chmap, clip) == 0:
-            return data.copy()
+            return data                     # nothing clipped: no copy (frames are never written in place)
         q, mask = hk.pack_quads(data, chmap, clip)
         if not mask.any():                  # only the odd last row/column clipped
-            return data.copy()
+            return data
         y0, y1, x0, x1 = _window(mask, MARGIN_QUADS)
         estimate = _reconstruct_quads(np.ascontiguousarray(q[y0:y1, x0:x1]),
                                       np.ascontiguousarray(mask[y0:y1, x0:x1]), clip)
         return hk.write_back_mosaic(data, chmap, clip, estimate, np.float32(y0), np.float32(x0))
     mask = hk.rgb_mask(data, clip)
     if not mask.any():
-        return data.copy()
+        return data
     y0, y1, x0, x1 = _window(mask, 2 * MARGIN_QUADS)
     out = data.copy()
     window = np.ascontiguousarray(data[y0:y1, x0:x1])

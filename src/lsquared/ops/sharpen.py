@@ -3,7 +3,7 @@ take away, on linear camera RGB after demosaic and lens corrections, before the 
 
 Method: an unsharp mask on luminance (Y = (R + 2G + B) / 4 of white-balanced camera RGB),
 Y' = Y + amount * (Y - G_sigma * Y), with overshoot control: Y' is clamped to the range of Y
-in its 5x5 neighbourhood, so an edge gets steeper but never brighter than its bright side or
+in its 3x3 neighbourhood, so an edge gets steeper but never brighter than its bright side or
 darker than its dark side (the halos of a plain unsharp mask are exactly those overshoots;
 clamping the sharpened value to the local extrema is the classic remedy, e.g. the
 "overshoot control" of Hunt's and Margulis's sharpening recipes).  Every channel is then
@@ -25,10 +25,10 @@ import numpy as np
 
 from ..errors import ParameterError
 from ..frame import Frame
-from ..kernels.sharpen_usm import gaussian_blur, luminance, row_extrema, sharpen_clamped
+from ..kernels.sharpen_usm import sharpen_luminance_usm
 
 DEFAULT_AMOUNT = 0.5
-CLAMP_RADIUS = 2         # overshoot control window: (2r+1)² pixels
+CLAMP_RADIUS = 1         # overshoot control window: (2r+1)² pixels
 LOOK_AMOUNTS: dict[str, float] = {
     "portrait": 0.3,
     "natural": 0.4,
@@ -79,7 +79,7 @@ def resolve_sharpen(params: SharpenParams, look_name: str | None) -> SharpenPara
 
 @lru_cache(maxsize=16)
 def _gaussian_taps(sigma: float) -> np.ndarray:
-    r = max(1, int(np.ceil(3.0 * sigma)))
+    r = max(1, int(np.ceil(2.0 * sigma)))       # ±2 sigma: 95 % of the mass, 5 taps at sigma 1
     t = np.exp(-0.5 * (np.arange(r + 1) / sigma) ** 2)
     return (t / (t[0] + 2.0 * t[1:].sum())).astype(np.float32)
 
@@ -92,11 +92,8 @@ def sharpen_usm(image: np.ndarray, amount: float, radius: float = 1.0) -> np.nda
         return data.copy()
     mono = data.ndim == 2
     src = data[..., None] if mono else data
-    y = data if mono else luminance(src)
-    blur = gaussian_blur(y, _gaussian_taps(float(radius)))
-    r = CLAMP_RADIUS
-    lo, hi = row_extrema(y, r)
-    out = sharpen_clamped(src, y, blur, lo, hi, r, np.float32(amount), np.float32(1e-4))
+    out = sharpen_luminance_usm(src, _gaussian_taps(float(radius)), CLAMP_RADIUS, np.float32(amount),
+                                np.float32(1e-4), 32)
     return out[..., 0] if mono else out
 
 
