@@ -366,6 +366,10 @@ def decode_lj92_tiles(
                          out, errors)
     bad = np.flatnonzero(errors)
     if bad.size:
+        if np.all(errors[bad] == _EXCESS):
+            # every sample decoded cleanly and only padding beyond our slack follows: an encoder
+            # we have not seen, not damage; let LibRaw (lenient) decode the file instead
+            raise LJ92Unsupported(f"{bad.size} tile(s) carry more than {_TRAILING_SLACK_BITS} bits of padding")
         t = int(bad[0])
         raise LJ92Corrupt(f"tile {t} of {n}: {ERROR_MESSAGES[int(errors[t])]}", t)
     return out
