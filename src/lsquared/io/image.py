@@ -49,7 +49,7 @@ AVIF_SPEED = 9                  # libaom speed 0..10; Pillow's default 6 takes m
 @dataclass(frozen=True, slots=True)
 class _Job:
     """Everything an encoder needs besides the target path and the pixels."""
-    quality: int | None
+    quality: int                    # 0 for the lossless formats (ignored)
     icc: bytes
     exif: Exif | None
     space: str
