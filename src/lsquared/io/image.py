@@ -31,6 +31,7 @@ import numpy as np
 from ..color import transfer
 from ..color.adaptation import adaptation_matrix
 from ..color.spaces import OUTPUT_SPACES, SPACES
+from ..orientation import orient
 from ..errors import InputError, OutputError, ParameterError, UnsupportedError
 from ..frame import Exif
 from ..registry import Registry
@@ -279,24 +280,6 @@ def write_image(path: str | os.PathLike, pixels: np.ndarray, *, format: str | No
 
 READABLE = "JPEG, PNG, TIFF, HEIF or AVIF"
 
-# (swap axes, flip rows, flip columns) that display EXIF orientation 1..8 upright (EXIF 2.32
-# 4.6.4 tag 0x0112; e.g. 6 = "0th row at the visual right": transpose, then mirror columns)
-_ORIENTATIONS = {1: (False, False, False), 2: (False, False, True), 3: (False, True, True),
-                 4: (False, True, False), 5: (True, False, False), 6: (True, False, True),
-                 7: (True, True, True), 8: (True, True, False)}
-
-
-def apply_orientation(pixels: np.ndarray, orientation: int) -> np.ndarray:
-    swap, flip_rows, flip_cols = _ORIENTATIONS.get(int(orientation), _ORIENTATIONS[1])
-    if swap:
-        pixels = np.swapaxes(pixels, 0, 1)
-    if flip_rows:
-        pixels = pixels[::-1]
-    if flip_cols:
-        pixels = pixels[:, ::-1]
-    return pixels
-
-
 def _check_input(path: Path) -> None:
     if not path.exists():
         raise InputError("no such file", path=path, hint="check the name")
@@ -464,7 +447,7 @@ def read_image(path: str | os.PathLike) -> tuple[np.ndarray, str | None, Exif]:
                              path=p, hint="re-export or copy the file again") from exc
         raise
     pixels = _normalize(data, p)
-    pixels = np.ascontiguousarray(apply_orientation(pixels, exif_io.exif_orientation(exif_block)))
+    pixels = np.ascontiguousarray(orient(pixels, exif_io.exif_orientation(exif_block)))
     space = identify_space(icc) if icc else None
     if icc and space not in SPACES:
         pixels, space = _into_known_space(pixels, icc, p)

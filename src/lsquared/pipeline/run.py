@@ -30,7 +30,7 @@ from ..ops.exposure import exposure_gain
 from ..ops.highlights import highlights
 from ..ops.lens import lens, parse_lens
 from ..ops.levels import levels
-from ..ops.orient import orient
+from ..orientation import orient
 from ..ops.sharpen import parse_sharpen, resolve_sharpen, sharpen
 from ..ops.white_balance import parse_white_balance, white_balance
 from .recipe import Recipe

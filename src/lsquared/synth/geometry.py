@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import ParameterError
-from ..ops.orient import orient
+from ..orientation import orient
 
 
 def _check(orientation: int) -> int:
