@@ -57,8 +57,9 @@ def decode_fps(path: Path) -> float:
     return n / (time.perf_counter() - t)
 
 
-def look_fps(path: Path, table: np.ndarray, frames: int, passes: int) -> float:
-    """The kernel alone on ``frames`` decoded frames, best pass of ``passes`` (fps)."""
+def look_fps(path: Path, table: np.ndarray, frames: int, passes: int) -> tuple[float, float]:
+    """The kernel alone on ``frames`` decoded frames: (median fps of ``passes`` passes, CPU
+    milliseconds per frame summed over all threads, which a loaded machine inflates less)."""
     import av
 
     from lsquared.io.video import VideoReader, output_format
@@ -81,13 +82,14 @@ def look_fps(path: Path, table: np.ndarray, frames: int, passes: int) -> float:
 
     out = plane_arrays(out_frame, np.uint8 if info.bit_depth <= 8 else np.uint16)
     grader(decoded[0], out, info.width, info.height)             # compile / warm up
-    rates = []
+    rates, cpu = [], []
     for _ in range(passes):
-        t = time.perf_counter()
+        t, c = time.perf_counter(), time.process_time()
         for planes in decoded:
             grader(planes, out, info.width, info.height)
         rates.append(len(decoded) / (time.perf_counter() - t))
-    return statistics.median(rates)
+        cpu.append((time.process_time() - c) / len(decoded) * 1000)
+    return statistics.median(rates), statistics.median(cpu)
 
 
 LSQ_RUN = """
@@ -130,6 +132,7 @@ def main(argv=None) -> None:
     ap.add_argument("--crf", type=float, default=18)
     ap.add_argument("--memory-seconds", default="10,120",
                     help="short,long clip at 640x360 for peak RSS; 'none' to skip")
+    ap.add_argument("--look-only", action="store_true", help="only decode and the look step")
     ap.add_argument("--workdir", type=Path, default=None, help="keep clips here (default: a temp folder)")
     args = ap.parse_args(argv)
     if args.quick:
@@ -152,13 +155,17 @@ def main(argv=None) -> None:
           f"crf {args.crf:g}, {os.cpu_count()} cores, {args.seconds:g} s clips, median of {args.runs}")
     print("| clip | decode fps | look fps | lsquared fps | ffmpeg lut3d fps | lsquared / ffmpeg | lsquared peak RSS |")
     print("|---|---:|---:|---:|---:|---:|---:|")
+    looks = []
     try:
         for size in [int(s) for s in args.sizes.split(",")]:
             for bits in [int(b) for b in args.bits.split(",")]:
                 src = make_clip(work / f"src_{size}p_{bits}bit_{args.seconds:g}s.mp4", size, bits, args.seconds)
                 pix = "yuv420p" if bits == 8 else "yuv420p10le"
                 dec = statistics.median(decode_fps(src) for _ in range(args.runs))
-                lk = look_fps(src, look.table, frames=8 if size >= 2160 else 24, passes=max(3, args.runs))
+                lk, lk_cpu = look_fps(src, look.table, frames=8 if size >= 2160 else 24, passes=max(3, args.runs))
+                looks.append((size, bits, lk, lk_cpu))
+                if args.look_only:
+                    continue
                 ours, theirs, rss = [], [], []
                 for _ in range(args.runs):
                     r = lsquared_run(src, work / "out_lsq.mp4", table_file, args.crf, args.preset)
@@ -169,7 +176,12 @@ def main(argv=None) -> None:
                 a, b = statistics.median(ours), statistics.median(theirs)
                 print(f"| {SIZES[size][0]}x{SIZES[size][1]} {bits}-bit | {dec:.1f} | {lk:.1f} | {a:.1f} | "
                       f"{b:.1f} | {a / b:.2f} | {max(rss):.0f} MB |", flush=True)
-        if not args.quick and args.memory_seconds != "none":
+        print()
+        print("| look step alone | fps | CPU ms per frame (all threads) | fps that CPU time allows on 2 cores |")
+        print("|---|---:|---:|---:|")
+        for size, bits, lk, lk_cpu in looks:
+            print(f"| {SIZES[size][0]}x{SIZES[size][1]} {bits}-bit | {lk:.1f} | {lk_cpu:.1f} | {2000 / lk_cpu:.0f} |")
+        if not args.quick and not args.look_only and args.memory_seconds != "none":
             short, long_ = (float(s) for s in args.memory_seconds.split(","))
             rows = []
             for secs in (short, long_):
