@@ -94,3 +94,21 @@ def test_exposure_is_a_gain_in_stops(demo_d65):
     brighter = evaluate_chart(lsquared.develop(demo_d65.path, look="neutral", exposure=-1.0), demo_d65.patches)
     # evaluate_chart normalizes on grey: the scale it needed doubles for one stop less
     assert brighter.exposure_scale / base.exposure_scale == pytest.approx(2.0, rel=0.03)
+
+
+def test_grading_outputs(tmp_path, demo_d65):
+    """The vlog look writes V-Log without a display profile; rec709 is tagged as such."""
+    from lsquared.io.image import read_image
+
+    vlog = lsquared.develop(demo_d65.path, look="vlog")
+    assert vlog.space == "vlog"
+    _, space, _ = read_image(lsquared.save(vlog, tmp_path / "v.png"))
+    assert space is None
+    video = lsquared.develop(demo_d65.path, look="rec709", output_space="rec709")
+    _, space, _ = read_image(lsquared.save(video, tmp_path / "r.png"))
+    assert space == "rec709"
+    # V-Log of the chart's middle grey patch sits near Panasonic's 18% grey code (0.4233)
+    grey = next(p for p in demo_d65.patches if p.name == "neutral 5")
+    x0, y0, x1, y1 = grey.box
+    code = np.asarray(vlog)[y0:y1, x0:x1].mean() / 255.0
+    assert abs(code - 0.4233) < 0.06

@@ -54,7 +54,7 @@ def develop_command(
     fmt: Optional[str] = typer.Option(None, "--format", help="jpeg, tiff, png, heif or avif. [default: from OUT's suffix, else jpeg]"),
     quality: Optional[int] = typer.Option(None, "--quality", min=1, max=100, help="Encoder quality 1-100 (JPEG, HEIF, AVIF)."),
     bit_depth: Optional[int] = typer.Option(None, "--bit-depth", help="8 or 16 bits per channel (PNG, TIFF). [default: 16 for TIFF, else 8]"),
-    output_space: Optional[str] = typer.Option(None, "--output-space", help=f"srgb, display-p3 or rec2020. [default: {default_of(OutputParams, 'space')}]"),
+    output_space: Optional[str] = typer.Option(None, "--output-space", help=f"srgb, display-p3, rec2020 (stills) or rec709 (to match video). [default: {default_of(OutputParams, 'space')}]"),
     input_space: Optional[str] = typer.Option(None, "--input-space", help="Colour space of a rendered input image: srgb, display-p3, rec709, rec2020 or vlog. [default: from its ICC profile, else srgb]"),
     recipe_file: Optional[Path] = typer.Option(None, "--recipe", help="Read every parameter from a recipe (TOML); options given here override it."),
     sidecar: bool = typer.Option(True, "--sidecar/--no-sidecar", help="Write the full recipe beside each output as <output>.toml."),
@@ -68,9 +68,10 @@ def develop_command(
     from ..pipeline.run import apply_overrides, develop, save
 
     base = load_recipe(recipe_file) if recipe_file else Recipe()
-    if output_space is not None and SPACES.validate(output_space) not in OUTPUT_SPACES:
-        raise ParameterError(f"unknown output space '{output_space}'; choose one of: {', '.join(OUTPUT_SPACES)}")
-    if input_space is not None and SPACES.validate(input_space) not in INPUT_SPACES:
+    choices = (*OUTPUT_SPACES, "rec709")
+    if output_space is not None and (output_space not in SPACES or SPACES.validate(output_space) not in choices):
+        raise ParameterError(f"unknown output space '{output_space}'; choose one of: {', '.join(choices)}")
+    if input_space is not None and (input_space not in SPACES or SPACES.validate(input_space) not in INPUT_SPACES):
         raise ParameterError(f"unknown input space '{input_space}'; choose one of: {', '.join(INPUT_SPACES)}")
     if fmt is not None and fmt.lower() not in FORMAT_SUFFIX and fmt.lower() not in ("jpg", "tif", "heic"):
         raise ParameterError(f"unknown format '{fmt}'; choose one of: {', '.join(FORMAT_SUFFIX)}")

@@ -51,7 +51,7 @@ AVIF_SPEED = 9                  # libaom speed 0..10; Pillow's default 6 takes m
 class _Job:
     """Everything an encoder needs besides the target path and the pixels."""
     quality: int                    # 0 for the lossless formats (ignored)
-    icc: bytes
+    icc: bytes | None               # None: no display profile for this space (V-Log)
     exif: Exif | None
     space: str
 
@@ -110,7 +110,12 @@ def _encode_avif(path: Path, pixels: np.ndarray, job: _Job) -> None:
 # ITU-T H.273 code points (colour primaries, transfer characteristics) of the output spaces, for
 # the HEVC stream's VUI: what a reader that ignores the ICC profile falls back on.  The matrix is
 # BT.601 full range, libheif's RGB -> YCbCr conversion.
-_H273 = {"srgb": (1, 13), "display-p3": (12, 13), "rec2020": (9, 1)}
+_H273 = {"srgb": (1, 13), "display-p3": (12, 13), "rec2020": (9, 1), "rec709": (1, 1), "vlog": (2, 2)}
+# Spaces a picture may be written in: the display spaces, plus the two grading intermediates
+# (Rec.709 video, and V-Log, which is written without an ICC profile: a colour-managed viewer
+# would show log footage as the very dark scene light it encodes, while untagged it shows the
+# flat log picture a colourist expects to grade).
+WRITABLE_SPACES = (*OUTPUT_SPACES, "rec709", "vlog")
 
 
 def _encode_heif(path: Path, pixels: np.ndarray, job: _Job) -> None:
@@ -142,7 +147,7 @@ def _encode_png(path: Path, pixels: np.ndarray, job: _Job) -> None:
 
     data = imagecodecs.png_encode(np.ascontiguousarray(pixels), level=PNG_DEFLATE_LEVEL)
     name = SPACES[job.space].description.encode("latin-1", "replace")[:79]
-    extra = (_png_chunk(b"iCCP", name + b"\0\0" + zlib.compress(job.icc, 9))
+    extra = ((_png_chunk(b"iCCP", name + b"\0\0" + zlib.compress(job.icc, 9)) if job.icc else b"")
              + _png_chunk(b"eXIf", job.exif_payload(pixels)[6:]))
     with open(path, "wb") as fh:
         fh.write(data[:33] + extra + data[33:])
@@ -267,12 +272,12 @@ def write_image(path: str | os.PathLike, pixels: np.ndarray, *, format: str | No
     pixels = _check_pixels(pixels)
     fmt = FORMATS[format_for_path(path, format)]
     key = SPACES.validate(space)
-    if key not in OUTPUT_SPACES:
-        raise ParameterError(f"unknown output space '{space}'; choose one of: {', '.join(OUTPUT_SPACES)}")
+    if key not in WRITABLE_SPACES:
+        raise ParameterError(f"unknown output space '{space}'; choose one of: {', '.join(WRITABLE_SPACES)}")
     if quality is not None and not (isinstance(quality, (int, np.integer)) and 1 <= quality <= 100):
         raise ParameterError(f"quality must be a whole number from 1 to 100, not {quality!r}")
     job = _Job(quality=int(quality if quality is not None else (fmt.default_quality or 0)),
-               icc=icc_profile(key, grey=pixels.ndim == 2), exif=exif, space=key)
+               icc=None if key == "vlog" else icc_profile(key, grey=pixels.ndim == 2), exif=exif, space=key)
     return atomic_write(path, lambda tmp: fmt.encode(tmp, pixels, job), overwrite=overwrite)
 
 
