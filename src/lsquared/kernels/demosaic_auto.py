@@ -16,7 +16,7 @@
 from __future__ import annotations
 
 import numpy as np
-from numba import njit, prange
+from numba import njit
 
 from .demosaic_common import load_tile, store_planes, tile_count
 from .demosaic_gbtf import gbtf_green, hamilton_adams_differences, rb_from_colour_differences
@@ -43,11 +43,13 @@ def auto_tile(t, halo):
     return r, g, b
 
 
-@njit(parallel=True, cache=True)
-def demosaic_auto_kernel(mosaic, ry, rx, out):
-    """(H, W) float32 mosaic whose red site is at (ry, rx) -> ``out`` (H, W, 3) float32."""
-    nty, ntx = tile_count(mosaic.shape[0], mosaic.shape[1])
-    for k in prange(nty * ntx):
+@njit(nogil=True, cache=True)
+def demosaic_auto_tiles(mosaic, ry, rx, out, first, last):
+    """Tiles first..last-1 (row-major) of an (H, W) float32 mosaic whose red site is at
+    (ry, rx) -> their pixels of ``out`` (H, W, 3) float32.  Releases the GIL: the caller
+    runs disjoint tile ranges on several threads (ops/demosaic/_mosaic.py)."""
+    ntx = tile_count(mosaic.shape[0], mosaic.shape[1])[1]
+    for k in range(first, last):
         ty, tx = k // ntx, k % ntx
         r, g, b = auto_tile(load_tile(mosaic, ty, tx, HALO, ry, rx), HALO)
         store_planes(out, r, g, b, HALO, ty, tx, ry, rx)

@@ -10,9 +10,9 @@ neighbours in the row or column that holds them; red at blue (and blue at red) f
 from __future__ import annotations
 
 import numpy as np
-from numba import njit, prange
+from numba import njit
 
-from .demosaic_common import load_tile, store_tile, tile_count
+from .demosaic_common import load_tile, store_planes, tile_count
 
 HALO = 2
 HALF = np.float32(0.5)
@@ -22,34 +22,37 @@ QUARTER = np.float32(0.25)
 @njit(cache=True)
 def bilinear_tile(t, halo):
     lh, lw = t.shape
-    rgb = np.empty((lh - 2 * halo, lw - 2 * halo, 3), dtype=np.float32)
+    r = np.empty((lh, lw), dtype=np.float32)
+    g = np.empty((lh, lw), dtype=np.float32)
+    b = np.empty((lh, lw), dtype=np.float32)
     for i in range(halo, lh - halo, 2):
-        o = i - halo
         for j in range(halo, lw - halo, 2):
-            p = j - halo
             # red site (i, j)
-            rgb[o, p, 0] = t[i, j]
-            rgb[o, p, 1] = (t[i - 1, j] + t[i + 1, j] + t[i, j - 1] + t[i, j + 1]) * QUARTER
-            rgb[o, p, 2] = (t[i - 1, j - 1] + t[i - 1, j + 1] + t[i + 1, j - 1] + t[i + 1, j + 1]) * QUARTER
+            r[i, j] = t[i, j]
+            g[i, j] = (t[i - 1, j] + t[i + 1, j] + t[i, j - 1] + t[i, j + 1]) * QUARTER
+            b[i, j] = (t[i - 1, j - 1] + t[i - 1, j + 1] + t[i + 1, j - 1] + t[i + 1, j + 1]) * QUARTER
             # green site in a red row (i, j + 1)
-            rgb[o, p + 1, 0] = (t[i, j] + t[i, j + 2]) * HALF
-            rgb[o, p + 1, 1] = t[i, j + 1]
-            rgb[o, p + 1, 2] = (t[i - 1, j + 1] + t[i + 1, j + 1]) * HALF
+            r[i, j + 1] = (t[i, j] + t[i, j + 2]) * HALF
+            g[i, j + 1] = t[i, j + 1]
+            b[i, j + 1] = (t[i - 1, j + 1] + t[i + 1, j + 1]) * HALF
             # green site in a blue row (i + 1, j)
-            rgb[o + 1, p, 0] = (t[i, j] + t[i + 2, j]) * HALF
-            rgb[o + 1, p, 1] = t[i + 1, j]
-            rgb[o + 1, p, 2] = (t[i + 1, j - 1] + t[i + 1, j + 1]) * HALF
+            r[i + 1, j] = (t[i, j] + t[i + 2, j]) * HALF
+            g[i + 1, j] = t[i + 1, j]
+            b[i + 1, j] = (t[i + 1, j - 1] + t[i + 1, j + 1]) * HALF
             # blue site (i + 1, j + 1)
-            rgb[o + 1, p + 1, 0] = (t[i, j] + t[i, j + 2] + t[i + 2, j] + t[i + 2, j + 2]) * QUARTER
-            rgb[o + 1, p + 1, 1] = (t[i, j + 1] + t[i + 2, j + 1] + t[i + 1, j] + t[i + 1, j + 2]) * QUARTER
-            rgb[o + 1, p + 1, 2] = t[i + 1, j + 1]
-    return rgb
+            r[i + 1, j + 1] = (t[i, j] + t[i, j + 2] + t[i + 2, j] + t[i + 2, j + 2]) * QUARTER
+            g[i + 1, j + 1] = (t[i, j + 1] + t[i + 2, j + 1] + t[i + 1, j] + t[i + 1, j + 2]) * QUARTER
+            b[i + 1, j + 1] = t[i + 1, j + 1]
+    return r, g, b
 
 
-@njit(parallel=True, cache=True)
-def demosaic_bilinear_kernel(mosaic, ry, rx, out):
-    """(H, W) float32 mosaic whose red site is at (ry, rx) -> ``out`` (H, W, 3) float32."""
-    nty, ntx = tile_count(mosaic.shape[0], mosaic.shape[1])
-    for k in prange(nty * ntx):
+@njit(nogil=True, cache=True)
+def demosaic_bilinear_tiles(mosaic, ry, rx, out, first, last):
+    """Tiles first..last-1 (row-major) of an (H, W) float32 mosaic whose red site is at
+    (ry, rx) -> their pixels of ``out`` (H, W, 3) float32.  Releases the GIL: the caller
+    runs disjoint tile ranges on several threads (ops/demosaic/_mosaic.py)."""
+    ntx = tile_count(mosaic.shape[0], mosaic.shape[1])[1]
+    for k in range(first, last):
         ty, tx = k // ntx, k % ntx
-        store_tile(out, bilinear_tile(load_tile(mosaic, ty, tx, HALO, ry, rx), HALO), ty, tx, ry, rx)
+        r, g, b = bilinear_tile(load_tile(mosaic, ty, tx, HALO, ry, rx), HALO)
+        store_planes(out, r, g, b, HALO, ty, tx, ry, rx)

@@ -29,7 +29,7 @@ done densely over a row and the Bayer site is chosen by multiplying with 0/1 mas
 from __future__ import annotations
 
 import numpy as np
-from numba import njit, prange
+from numba import njit
 
 from .demosaic_common import load_tile, site_masks, store_planes, tile_count
 
@@ -192,11 +192,13 @@ def gbtf_tile(t, halo):
     return r, g, b
 
 
-@njit(parallel=True, cache=True)
-def demosaic_gbtf_kernel(mosaic, ry, rx, out):
-    """(H, W) float32 mosaic whose red site is at (ry, rx) -> ``out`` (H, W, 3) float32."""
-    nty, ntx = tile_count(mosaic.shape[0], mosaic.shape[1])
-    for k in prange(nty * ntx):
+@njit(nogil=True, cache=True)
+def demosaic_gbtf_tiles(mosaic, ry, rx, out, first, last):
+    """Tiles first..last-1 (row-major) of an (H, W) float32 mosaic whose red site is at
+    (ry, rx) -> their pixels of ``out`` (H, W, 3) float32.  Releases the GIL: the caller
+    runs disjoint tile ranges on several threads (ops/demosaic/_mosaic.py)."""
+    ntx = tile_count(mosaic.shape[0], mosaic.shape[1])[1]
+    for k in range(first, last):
         ty, tx = k // ntx, k % ntx
         r, g, b = gbtf_tile(load_tile(mosaic, ty, tx, HALO, ry, rx), HALO)
         store_planes(out, r, g, b, HALO, ty, tx, ry, rx)

@@ -19,9 +19,9 @@ ramps, and fast: the "preview and video" method.
 from __future__ import annotations
 
 import numpy as np
-from numba import njit, prange
+from numba import njit
 
-from .demosaic_common import load_tile, store_tile, tile_count
+from .demosaic_common import load_tile, store_planes, tile_count
 
 HALO = 2
 EIGHTH = np.float32(0.125)
@@ -65,30 +65,33 @@ def _diagonal_at_rb(t, i, j):
 @njit(cache=True)
 def malvar2004_tile(t, halo):
     lh, lw = t.shape
-    rgb = np.empty((lh - 2 * halo, lw - 2 * halo, 3), dtype=np.float32)
+    r = np.empty((lh, lw), dtype=np.float32)
+    g = np.empty((lh, lw), dtype=np.float32)
+    b = np.empty((lh, lw), dtype=np.float32)
     for i in range(halo, lh - halo, 2):
-        o = i - halo
         for j in range(halo, lw - halo, 2):
-            p = j - halo
-            rgb[o, p, 0] = t[i, j]                                  # red site
-            rgb[o, p, 1] = _green_at_rb(t, i, j)
-            rgb[o, p, 2] = _diagonal_at_rb(t, i, j)
-            rgb[o, p + 1, 0] = _row_neighbours_at_g(t, i, j + 1)    # green site, red row
-            rgb[o, p + 1, 1] = t[i, j + 1]
-            rgb[o, p + 1, 2] = _column_neighbours_at_g(t, i, j + 1)
-            rgb[o + 1, p, 0] = _column_neighbours_at_g(t, i + 1, j)  # green site, blue row
-            rgb[o + 1, p, 1] = t[i + 1, j]
-            rgb[o + 1, p, 2] = _row_neighbours_at_g(t, i + 1, j)
-            rgb[o + 1, p + 1, 0] = _diagonal_at_rb(t, i + 1, j + 1)  # blue site
-            rgb[o + 1, p + 1, 1] = _green_at_rb(t, i + 1, j + 1)
-            rgb[o + 1, p + 1, 2] = t[i + 1, j + 1]
-    return rgb
+            r[i, j] = t[i, j]                                   # red site
+            g[i, j] = _green_at_rb(t, i, j)
+            b[i, j] = _diagonal_at_rb(t, i, j)
+            r[i, j + 1] = _row_neighbours_at_g(t, i, j + 1)     # green site, red row
+            g[i, j + 1] = t[i, j + 1]
+            b[i, j + 1] = _column_neighbours_at_g(t, i, j + 1)
+            r[i + 1, j] = _column_neighbours_at_g(t, i + 1, j)  # green site, blue row
+            g[i + 1, j] = t[i + 1, j]
+            b[i + 1, j] = _row_neighbours_at_g(t, i + 1, j)
+            r[i + 1, j + 1] = _diagonal_at_rb(t, i + 1, j + 1)  # blue site
+            g[i + 1, j + 1] = _green_at_rb(t, i + 1, j + 1)
+            b[i + 1, j + 1] = t[i + 1, j + 1]
+    return r, g, b
 
 
-@njit(parallel=True, cache=True)
-def demosaic_malvar2004_kernel(mosaic, ry, rx, out):
-    """(H, W) float32 mosaic whose red site is at (ry, rx) -> ``out`` (H, W, 3) float32."""
-    nty, ntx = tile_count(mosaic.shape[0], mosaic.shape[1])
-    for k in prange(nty * ntx):
+@njit(nogil=True, cache=True)
+def demosaic_malvar2004_tiles(mosaic, ry, rx, out, first, last):
+    """Tiles first..last-1 (row-major) of an (H, W) float32 mosaic whose red site is at
+    (ry, rx) -> their pixels of ``out`` (H, W, 3) float32.  Releases the GIL: the caller
+    runs disjoint tile ranges on several threads (ops/demosaic/_mosaic.py)."""
+    ntx = tile_count(mosaic.shape[0], mosaic.shape[1])[1]
+    for k in range(first, last):
         ty, tx = k // ntx, k % ntx
-        store_tile(out, malvar2004_tile(load_tile(mosaic, ty, tx, HALO, ry, rx), HALO), ty, tx, ry, rx)
+        r, g, b = malvar2004_tile(load_tile(mosaic, ty, tx, HALO, ry, rx), HALO)
+        store_planes(out, r, g, b, HALO, ty, tx, ry, rx)

@@ -31,7 +31,7 @@ more detail than the guide), and checked on Kodak-24 it also raises CPSNR (docs/
 from __future__ import annotations
 
 import numpy as np
-from numba import njit, prange
+from numba import njit
 
 from .demosaic_common import load_tile, site_masks, store_planes, tile_count
 from .demosaic_gbtf import gbtf_green
@@ -233,11 +233,13 @@ def mlri_tile(t, halo):
     return mlri_channel(t, g, 0, halo), g, mlri_channel(t, g, 1, halo)
 
 
-@njit(parallel=True, cache=True)
-def demosaic_mlri_kernel(mosaic, ry, rx, out):
-    """(H, W) float32 mosaic whose red site is at (ry, rx) -> ``out`` (H, W, 3) float32."""
-    nty, ntx = tile_count(mosaic.shape[0], mosaic.shape[1])
-    for k in prange(nty * ntx):
+@njit(nogil=True, cache=True)
+def demosaic_mlri_tiles(mosaic, ry, rx, out, first, last):
+    """Tiles first..last-1 (row-major) of an (H, W) float32 mosaic whose red site is at
+    (ry, rx) -> their pixels of ``out`` (H, W, 3) float32.  Releases the GIL: the caller
+    runs disjoint tile ranges on several threads (ops/demosaic/_mosaic.py)."""
+    ntx = tile_count(mosaic.shape[0], mosaic.shape[1])[1]
+    for k in range(first, last):
         ty, tx = k // ntx, k % ntx
         r, g, b = mlri_tile(load_tile(mosaic, ty, tx, HALO, ry, rx), HALO)
         store_planes(out, r, g, b, HALO, ty, tx, ry, rx)

@@ -1,11 +1,16 @@
-"""Checks and phase bookkeeping shared by every demosaic method (no pixel math here)."""
+"""Checks, phase bookkeeping and threads shared by every demosaic method (no pixel math)."""
 
 from __future__ import annotations
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+import numba
 import numpy as np
 
 from ...errors import InputError, ParameterError
 from ...frame import CFA_PATTERNS
+from ...kernels.demosaic_common import TILE_H, TILE_W
 
 # Where the red site of each 2x2 phase sits: the kernels are written for RGGB and cut their
 # tiles shifted by this much (kernels/demosaic_common.py).
@@ -37,9 +42,31 @@ def check_mosaic(mosaic: np.ndarray, pattern: str) -> tuple[np.ndarray, int, int
     return a, ry, rx
 
 
-def run_kernel(kernel, mosaic: np.ndarray, pattern: str) -> np.ndarray:
-    """Check the mosaic, allocate the (H, W, 3) float32 result with numpy, run the kernel."""
+_pool: ThreadPoolExecutor | None = None
+_pool_lock = threading.Lock()
+
+
+def _thread_pool(n: int) -> ThreadPoolExecutor:
+    global _pool
+    with _pool_lock:
+        if _pool is None or _pool._max_workers != n:
+            _pool = ThreadPoolExecutor(max_workers=n, thread_name_prefix="lsquared-demosaic")
+        return _pool
+
+
+def run_kernel(tiles_kernel, mosaic: np.ndarray, pattern: str) -> np.ndarray:
+    """Check the mosaic, allocate the (H, W, 3) float32 result with numpy (huge pages for the
+    first touch), and run ``tiles_kernel`` over all tiles, one row of tiles per task on
+    ``numba.get_num_threads()`` threads (NUMBA_NUM_THREADS sets it)."""
     a, ry, rx = check_mosaic(mosaic, pattern)
     out = np.empty((a.shape[0], a.shape[1], 3), dtype=np.float32)
-    kernel(a, ry, rx, out)
+    nty = -(-a.shape[0] // TILE_H)
+    ntx = -(-a.shape[1] // TILE_W)
+    threads = min(numba.get_num_threads(), nty)
+    if threads <= 1:
+        tiles_kernel(a, ry, rx, out, 0, nty * ntx)
+        return out
+    tasks = [(row * ntx, (row + 1) * ntx) for row in range(nty)]
+    for _ in _thread_pool(threads).map(lambda span: tiles_kernel(a, ry, rx, out, span[0], span[1]), tasks):
+        pass        # iterating re-raises a worker's exception here
     return out

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ...kernels.demosaic_auto import demosaic_auto_kernel
+from ...kernels.demosaic_auto import demosaic_auto_tiles
 from ._mosaic import run_kernel
 
 
@@ -21,4 +21,4 @@ def demosaic_auto(cfa: np.ndarray, pattern: str = "RGGB") -> np.ndarray:
     Domain: float32 (H, W) Bayer mosaic, linear, any scale (never clipped).
     Range: float32 (H, W, 3), same scale.  Kodak-24 mean CPSNR about 40.6 dB.
     """
-    return run_kernel(demosaic_auto_kernel, cfa, pattern)
+    return run_kernel(demosaic_auto_tiles, cfa, pattern)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ...kernels.demosaic_gbtf import demosaic_gbtf_kernel
+from ...kernels.demosaic_gbtf import demosaic_gbtf_tiles
 from ._mosaic import run_kernel
 
 
@@ -19,4 +19,4 @@ def demosaic_gbtf2010(cfa: np.ndarray, pattern: str = "RGGB") -> np.ndarray:
     Domain: float32 (H, W) Bayer mosaic, linear, any scale (never clipped).
     Range: float32 (H, W, 3), same scale.  Kodak-24 mean CPSNR about 40.4 dB.
     """
-    return run_kernel(demosaic_gbtf_kernel, cfa, pattern)
+    return run_kernel(demosaic_gbtf_tiles, cfa, pattern)

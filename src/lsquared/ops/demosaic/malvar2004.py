@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ...kernels.demosaic_malvar2004 import demosaic_malvar2004_kernel
+from ...kernels.demosaic_malvar2004 import demosaic_malvar2004_tiles
 from ._mosaic import run_kernel
 
 
@@ -17,4 +17,4 @@ def demosaic_malvar2004(cfa: np.ndarray, pattern: str = "RGGB") -> np.ndarray:
     Range: float32 (H, W, 3), same scale.  Kodak-24 mean CPSNR about 35 dB; the fastest
     method after bilinear, for previews and video.
     """
-    return run_kernel(demosaic_malvar2004_kernel, cfa, pattern)
+    return run_kernel(demosaic_malvar2004_tiles, cfa, pattern)

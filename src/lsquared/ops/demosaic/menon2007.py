@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ...kernels.demosaic_menon2007 import demosaic_menon2007_kernel
+from ...kernels.demosaic_menon2007 import demosaic_menon2007_tiles
 from ._mosaic import run_kernel
 
 
@@ -18,4 +18,4 @@ def demosaic_menon2007(cfa: np.ndarray, pattern: str = "RGGB") -> np.ndarray:
     Domain: float32 (H, W) Bayer mosaic, linear, any scale (never clipped).
     Range: float32 (H, W, 3), same scale.  Kodak-24 mean CPSNR about 39.1 dB.
     """
-    return run_kernel(demosaic_menon2007_kernel, cfa, pattern)
+    return run_kernel(demosaic_menon2007_tiles, cfa, pattern)
