@@ -7,7 +7,8 @@ clipped there (bit k set: channel k reached its clipping level).
 Push-pull scattered-data interpolation follows Gortler, Grzeszczuk, Szeliski & Cohen,
 "The Lumigraph", SIGGRAPH 1996, section 3.2 (pull: weighted averages down a pyramid with
 weights clamped to 1; push: holes filled from the coarser level), with a 4-tap tent filter
-going down and bilinear interpolation coming up so the fill is smooth.
+going down (a 2x2 box for the first, costliest level) and bilinear interpolation coming up so
+the fill is smooth; the finest level is filled only where it is read (the clipped cells).
 """
 
 from __future__ import annotations
@@ -18,8 +19,9 @@ import numpy as np
 from numba import njit, prange
 
 TINY = 1e-6
-POWER_MEAN = 4.0   # a blown area is as bright as the power mean (p = 4) of its surroundings:
-                   # nearer their brightest part than their average, so no dip past the rim
+# A blown area is as bright as the power mean (p = 4) of its surroundings: nearer their
+# brightest part than their average, so no dip past the rim (x^4 and its root are spelled
+# out in the kernels as squares and square roots).
 
 
 @njit(parallel=True, cache=True)
@@ -104,13 +106,34 @@ def rgb_mask(rgb, clip):
     return mask
 
 
-def near_clipped(mask: np.ndarray, radius: int) -> np.ndarray:
-    """Cells within ``radius`` (Chebyshev distance) of a cell with a clipped channel."""
-    hit = (mask != 0).astype(np.int32)
-    s = np.pad(hit, radius + 1).cumsum(0).cumsum(1)
-    r = 2 * radius + 1
-    box = s[r:, r:] - s[:-r, r:] - s[r:, :-r] + s[:-r, :-r]
-    return np.ascontiguousarray(box[:mask.shape[0], :mask.shape[1]] > 0)
+@njit(parallel=True, cache=True)
+def near_clipped(mask, radius):
+    """Cells within ``radius`` (Chebyshev distance) of a cell with a clipped channel: a box
+    dilation, rows then columns, each by a running count."""
+    h, w = mask.shape
+    rows = np.zeros((h, w), np.uint8)
+    for i in prange(h):
+        count = 0
+        for j in range(min(radius, w)):
+            count += mask[i, j] != 0
+        for j in range(w):
+            if j + radius < w:
+                count += mask[i, j + radius] != 0
+            if j - radius - 1 >= 0:
+                count -= mask[i, j - radius - 1] != 0
+            rows[i, j] = count > 0
+    out = np.zeros((h, w), np.bool_)
+    for j in prange(w):
+        count = 0
+        for i in range(min(radius, h)):
+            count += rows[i, j]
+        for i in range(h):
+            if i + radius < h:
+                count += rows[i + radius, j]
+            if i - radius - 1 >= 0:
+                count -= rows[i - radius - 1, j]
+            out[i, j] = count > 0
+    return out
 
 
 @njit(cache=True)
@@ -145,17 +168,6 @@ def colour_sources(q, mask, near, clip, lo):
                         c[i, j, k] = q[i, j, k]
                     wt[i, j] = a
     return c, wt
-
-
-@njit(parallel=True, cache=True)
-def log_chroma(rgb):
-    """log v_k minus the mean of the three logs (a neutral has 0, 0, 0)."""
-    h, w = rgb.shape[0], rgb.shape[1]
-    c = np.empty((h, w, 3), np.float32)
-    for i in prange(h):
-        for j in range(w):
-            _log_chroma_at(rgb, i, j, c)
-    return c
 
 
 @njit(cache=True, inline="always")
@@ -204,17 +216,45 @@ def _pull(v, w):
 
 
 @njit(parallel=True, cache=True)
-def _push(v, w, coarse):
-    """Fill: v = w v + (1 - w) * bilinear(coarse), w clamped to [0, 1]."""
+def _pull_box(v, w):
+    """The first level down, 2x2 box: the finest level is the costly one, and where samples
+    are dense the tent's extra smoothness buys nothing."""
+    h, wd, nc = v.shape
+    h2 = (h + 1) // 2
+    w2 = (wd + 1) // 2
+    v2 = np.zeros((h2, w2, nc), np.float32)
+    ww = np.zeros((h2, w2), np.float32)
+    for i in prange(h2):
+        for j in range(w2):
+            sw = 0.0
+            for y in range(2 * i, min(2 * i + 2, h)):
+                for x in range(2 * j, min(2 * j + 2, wd)):
+                    wk = min(w[y, x], 1.0)
+                    if wk > 0.0:
+                        sw += wk
+                        for k in range(nc):
+                            v2[i, j, k] += wk * v[y, x, k]
+            ww[i, j] = sw
+            if sw > 0.0:
+                for k in range(nc):
+                    v2[i, j, k] /= sw
+    return v2, ww
+
+
+@njit(parallel=True, cache=True)
+def _push_into(v, w, coarse, mask):
+    """Push, in place: v = w v + (1 - w) * bilinear(coarse), w clamped to [0, 1], only where
+    ``mask`` is set (at the finest level, the clipped cells: the only ones read)."""
     h, wd, nc = v.shape
     hc, wc = coarse.shape[0], coarse.shape[1]
-    out = np.empty_like(v)
     for y in prange(h):
         cy = min(max((y - 0.5) * 0.5, 0.0), hc - 1.0)
         y0 = min(int(cy), hc - 1)
         y1 = min(y0 + 1, hc - 1)
         fy = cy - y0
         for x in range(wd):
+            if mask[y, x] == 0:
+                continue
             cx = min(max((x - 0.5) * 0.5, 0.0), wc - 1.0)
             x0 = min(int(cx), wc - 1)
             x1 = min(x0 + 1, wc - 1)
@@ -223,43 +263,57 @@ def _push(v, w, coarse):
             for k in range(nc):
                 up = ((1.0 - fy) * ((1.0 - fx) * coarse[y0, x0, k] + fx * coarse[y0, x1, k])
                       + fy * ((1.0 - fx) * coarse[y1, x0, k] + fx * coarse[y1, x1, k]))
-                out[y, x, k] = a * v[y, x, k] + (1.0 - a) * up
-    return out
+                v[y, x, k] = a * v[y, x, k] + (1.0 - a) * up
 
 
-def push_pull(values: np.ndarray, weights: np.ndarray) -> np.ndarray:
-    """Fill the zero-weight holes of ``values`` (H, W, C) smoothly from the weighted samples."""
+def push_pull(values: np.ndarray, weights: np.ndarray, where: np.ndarray) -> np.ndarray:
+    """Fill the zero-weight holes of ``values`` (H, W, C) smoothly from the weighted samples.
+    Only cells where ``where`` is non-zero are filled at full resolution, in place: ``values``
+    is the caller's scratch array, and is returned."""
     levels = [(values, weights)]
-    while min(levels[-1][0].shape[:2]) > 1 and float(levels[-1][1].min()) < 1.0:
-        levels.append(_pull(*levels[-1]))
+    if min(values.shape[:2]) > 1 and float(weights.min()) < 1.0:
+        levels.append(_pull_box(values, weights))
+        while min(levels[-1][0].shape[:2]) > 1 and float(levels[-1][1].min()) < 1.0:
+            levels.append(_pull(*levels[-1]))
+    if len(levels) == 1:
+        return values
     filled = levels[-1][0]
-    for v, w in reversed(levels[:-1]):
-        filled = _push(v, w, filled)
-    return filled
+    for v, w in reversed(levels[1:-1]):          # coarse levels: every cell is read by the next
+        _push_into(v, w, filled, np.ones(v.shape[:2], np.uint8))
+        filled = v
+    _push_into(values, weights, filled, where)
+    return values
 
 
 @njit(parallel=True, cache=True)
-def estimate_partial(q, mask, c, clip):
+def estimate_partial(q, mask, colour, clip):
     """Cells with some channels clipped: brightness from the unclipped channels through the
-    local chroma, L = mean_j (log v_j - c_j); clipped channels become exp(L + c_k), never below
-    their clipping level.  Returns the estimate image (unclipped channels kept)."""
+    local chroma c (log-chroma of the propagated ``colour``, taken only here: logs are dear),
+    L = mean_j (log v_j - c_j); clipped channels become exp(L + c_k), never below their
+    clipping level.  Returns the estimate image (unclipped channels kept)."""
     h, w = mask.shape
     e = q.copy()
     for i in prange(h):
+        c = np.empty(3)
         for j in range(w):
             m = mask[i, j]
             if m == 0 or m == 7:
                 continue
+            mean = 0.0
+            for k in range(3):
+                c[k] = math.log(max(colour[i, j, k], TINY))
+                mean += c[k] / 3.0
             s = 0.0
             n = 0
             for k in range(3):
+                c[k] -= mean
                 if not (m >> k) & 1:
-                    s += math.log(max(q[i, j, k], TINY)) - c[i, j, k]
+                    s += math.log(max(q[i, j, k], TINY)) - c[k]
                     n += 1
             big_l = s / n
             for k in range(3):
                 if (m >> k) & 1:
-                    e[i, j, k] = max(math.exp(big_l + c[i, j, k]), clip[k])
+                    e[i, j, k] = max(math.exp(big_l + c[k]), clip[k])
     return e
 
 
@@ -285,7 +339,7 @@ def _rebuilt_weight(e, i, j, m, clip):
 
 @njit(parallel=True, cache=True)
 def full_sources(e, mask, near, clip, lo, anchor):
-    """What fully clipped cells are filled from: log-chroma and luminance^POWER_MEAN of the rebuilt
+    """What fully clipped cells are filled from: log-chroma and luminance^4 of the rebuilt
     (partly clipped) cells and of bright unclipped cells near clipping.  Fully clipped cells
     are weak anchors at chroma 0, so colour fades to neutral white a few cells inside a fully
     blown area while the brightness stays that of its surroundings."""
@@ -309,7 +363,8 @@ def full_sources(e, mask, near, clip, lo, anchor):
                 continue
             _log_chroma_at(e, i, j, c)
             cw[i, j] = a
-            lv[i, j, 0] = _luminance(e, i, j) ** POWER_MEAN
+            y2 = _luminance(e, i, j) ** 2
+            lv[i, j, 0] = y2 * y2                # luminance^4
             lw[i, j] = a
     return c, cw, lv, lw
 
@@ -342,7 +397,7 @@ def estimate_full(e, mask, c, lfill, clip):
             u0 = math.exp(c[i, j, 0])
             u1 = math.exp(c[i, j, 1])
             u2 = math.exp(c[i, j, 2])
-            s = max(lfill[i, j, 0], 0.0) ** (1.0 / POWER_MEAN) / (0.25 * u0 + 0.5 * u1 + 0.25 * u2)
+            s = math.sqrt(math.sqrt(max(lfill[i, j, 0], 0.0))) / (0.25 * u0 + 0.5 * u1 + 0.25 * u2)
             s = max(s, clip[0] / u0, clip[1] / u1, clip[2] / u2)
             for k in range(3):
                 if (m >> k) & 1:

@@ -22,6 +22,10 @@ def sharpen_luminance_usm(data, taps, r, amount, eps, band):
     h, w, nc = data.shape
     rb = taps.shape[0] - 1
     p = max(rb, r)
+    one = np.float32(1.0)
+    zero = np.float32(0.0)
+    quarter = np.float32(0.25)
+    half = np.float32(0.5)
     nbands = (h + band - 1) // band
     out = np.empty_like(data)
     for bi in prange(nbands):
@@ -37,7 +41,7 @@ def sharpen_luminance_usm(data, taps, r, amount, eps, band):
             row = lum[i]
             if nc == 3:
                 for x in range(w):
-                    row[p + x] = 0.25 * data[y, x, 0] + 0.5 * data[y, x, 1] + 0.25 * data[y, x, 2]
+                    row[p + x] = quarter * data[y, x, 0] + half * data[y, x, 1] + quarter * data[y, x, 2]
             else:
                 for x in range(w):
                     row[p + x] = data[y, x, 0]
@@ -57,9 +61,11 @@ def sharpen_luminance_usm(data, taps, r, amount, eps, band):
                     mm = max(mm, row[p + x + k])
                 lo[i, x] = m
                 hi[i, x] = mm
+        gain = np.empty(w, np.float32)
+        add = np.empty(w, np.float32)
         for y in range(y0, y1):
             i = y - y0 + p
-            for x in range(w):
+            for x in range(w):                   # branch-free, so it vectorizes
                 blur = taps[0] * hb[i, x]
                 for k in range(1, rb + 1):
                     blur += taps[k] * (hb[i - k, x] + hb[i + k, x])
@@ -70,11 +76,10 @@ def sharpen_luminance_usm(data, taps, r, amount, eps, band):
                     mm = max(mm, hi[i + k, x])
                 v = lum[i, p + x]
                 v1 = min(max(v + amount * (v - blur), m), mm)
-                if v > eps:
-                    g = v1 / v
-                    for c in range(nc):
-                        out[y, x, c] = data[y, x, c] * g
-                else:
-                    for c in range(nc):
-                        out[y, x, c] = data[y, x, c] + (v1 - v)
+                big = v > eps
+                gain[x] = v1 / v if big else one
+                add[x] = zero if big else v1 - v
+            for x in range(w):
+                for c in range(nc):
+                    out[y, x, c] = data[y, x, c] * gain[x] + add[x]
     return out

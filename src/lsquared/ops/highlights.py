@@ -89,12 +89,12 @@ def _reconstruct_quads(q: np.ndarray, mask: np.ndarray, clip: np.ndarray) -> np.
     lo = np.float32(SOURCE_FLOOR)
     near = hk.near_clipped(mask, SOURCE_RADIUS)
     colour, weight = hk.colour_sources(q, mask, near, clip, lo)
-    chroma = hk.log_chroma(hk.push_pull(colour, weight)) if weight.any() else np.zeros_like(q)
-    estimate = hk.estimate_partial(q, mask, chroma, clip)
+    colour = hk.push_pull(colour, weight, mask) if weight.any() else np.ones_like(q)  # neutral if nothing
+    estimate = hk.estimate_partial(q, mask, colour, clip)
     if np.any(mask == 7):
         c, cw, lv, lw = hk.full_sources(estimate, mask, near, clip, lo, np.float32(NEUTRAL_ANCHOR))
-        chroma = hk.push_pull(c, cw)
-        lfill = hk.push_pull(lv, lw)        # zero where nothing is known: clip levels decide
+        chroma = hk.push_pull(c, cw, mask)
+        lfill = hk.push_pull(lv, lw, mask)  # zero where nothing is known: clip levels decide
         hk.estimate_full(estimate, mask, chroma, lfill, clip)
     return estimate
 
