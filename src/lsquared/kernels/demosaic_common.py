@@ -6,12 +6,19 @@ allocation made inside numba.
 
 Why tiles: a demosaic with several stages needs intermediate planes (colour differences,
 gradients, a first green).  Made full size they cost hundreds of MB on a 24 MP mosaic; made
-per tile (a few hundred KB each) they stay in cache, and the only full-size arrays are the
+per tile (about 650 KB each) they stay in the L2/L3 caches, and the only full-size arrays are the
 input mosaic and the (H, W, 3) output.  Tiles run in parallel: each kernel's
 ``demosaic_<method>_tiles(mosaic, ry, rx, out, first, last)`` releases the GIL and the op
 layer runs disjoint tile ranges on a thread pool (ops/demosaic/_mosaic.py).  Threads rather
 than ``parallel=True``: the same speed, and numba compiles a serial tile loop in a fraction
 of the time its parfor lowering takes (a cold start of all methods: ~50 s instead of ~140 s).
+Each method repeats that six-line tile loop: numba cannot cache a driver that takes the tile
+function as an argument, and an uncached one would recompile on every start.
+
+Development note: numba's cache keys a function on its own file only, so after editing a
+kernel that another kernel imports (demosaic_gbtf.py, demosaic_mlri.py are used by
+demosaic_auto.py) delete src/lsquared/kernels/__pycache__/demosaic_* or the importer keeps
+running the old code.
 
 Why one phase: every kernel is written for RGGB only.  A tile is cut with a one-pixel shift
 for the other phases (GRBG: one column, GBRG: one row, BGGR: both), so that local (0, 0) is
