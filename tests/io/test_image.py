@@ -309,7 +309,7 @@ def test_format_from_suffix_and_default():
 @pytest.mark.parametrize("kwargs,error", [
     ({"format": "gif"}, ParameterError), ({"quality": 0}, ParameterError),
     ({"quality": 101}, ParameterError), ({"quality": 9.5}, ParameterError),
-    ({"space": "vlog"}, ParameterError), ({"space": "nonsense"}, ParameterError),
+    ({"space": "vgamut"}, ParameterError), ({"space": "nonsense"}, ParameterError),
 ])
 def test_bad_parameters(tmp_path, kwargs, error):
     with pytest.raises(error):

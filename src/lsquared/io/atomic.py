@@ -1,61 +1,93 @@
-"""Atomic file output: write to a temporary file beside the target, then rename.
+"""Atomic file output: write to a temporary file beside the target, then move it into place.
 
-A reader never sees a half-written file, an interrupted or failed write leaves nothing behind,
-and an existing file is only replaced when the caller says so.
+A reader never sees a half-written file, a failed or interrupted write leaves nothing behind,
+and an existing file is only replaced when the caller says so (without ``overwrite`` the
+finished file is published with a hard link, which refuses atomically if the name appeared
+meanwhile).  OSErrors become OutputErrors naming the file.
 """
 
 from __future__ import annotations
 
-import contextlib
 import os
-import tempfile
-from collections.abc import Iterator
+import secrets
+from collections.abc import Callable
 from pathlib import Path
 
 from ..errors import OutputError
 
 
-def check_writable(path: Path, overwrite: bool) -> None:
-    """Raise OutputError if ``path`` exists (without overwrite) or its folder cannot take it."""
-    folder = path.parent if str(path.parent) else Path(".")
-    if path.is_dir():
-        raise OutputError("is a folder, not a file", path=path)
-    if path.exists() and not overwrite:
-        raise OutputError("already exists", path=path, hint="use --overwrite to replace it")
+# --- atomic writing ------------------------------------------------------------------------
+
+def _check_target(target: Path, overwrite: bool) -> None:
+    folder = target.parent
     if not folder.is_dir():
-        raise OutputError("output folder does not exist", path=folder)
-    if not os.access(folder, os.W_OK | os.X_OK):
-        raise OutputError("output folder is not writable", path=folder)
+        raise OutputError("the output folder does not exist", path=folder, hint="create it first")
+    if target.is_dir():
+        raise OutputError("is a folder, not a file name", path=target, hint="name an output file")
+    if target.exists() and not overwrite:
+        raise OutputError("exists already", path=target, hint="use --overwrite to replace it")
 
 
-@contextlib.contextmanager
-def atomic_output(path: str | Path, *, overwrite: bool = False) -> Iterator[Path]:
-    """Yield a temporary path in the target's folder; on success it is renamed to ``path``."""
-    path = Path(path)
-    check_writable(path, overwrite)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent or ".")
-    os.close(fd)
-    tmp_path = Path(tmp)
+def _open_temp(target: Path) -> Path:
+    """An empty temporary file beside the target, created with the umask's permissions (as
+    the final file should have; mkstemp would make it 0600)."""
+    for _ in range(10):
+        tmp = target.with_name(f".{target.name}.{secrets.token_hex(4)}.tmp")
+        try:
+            with open(tmp, "xb"):
+                return tmp
+        except FileExistsError:
+            continue
+        except OSError as exc:
+            raise OutputError(f"cannot write in this folder ({exc.strerror or exc})",
+                              path=target.parent, hint="check that it exists and is writable") from exc
+    raise OutputError("cannot create a temporary file", path=target.parent)
+
+
+def _publish(tmp: Path, target: Path, overwrite: bool) -> None:
+    """Move the finished file into place.  Without overwrite, a hard link refuses atomically
+    to replace a file that appeared meanwhile (another process writing the same name)."""
+    if overwrite:
+        os.replace(tmp, target)
+        return
     try:
-        yield tmp_path
-        if path.exists() and not overwrite:     # appeared while we were writing
-            raise OutputError("already exists", path=path, hint="use --overwrite to replace it")
-        os.chmod(tmp_path, 0o666 & ~_umask())
-        os.replace(tmp_path, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            tmp_path.unlink()
-        raise
+        os.link(tmp, target)
+    except FileExistsError as exc:
+        raise OutputError("exists already", path=target, hint="use --overwrite to replace it") from exc
+    except OSError:                       # no hard links on this file system
+        if target.exists():
+            raise OutputError("exists already", path=target, hint="use --overwrite to replace it")
+        os.replace(tmp, target)
+        return
+    os.unlink(tmp)
 
 
-def atomic_write_bytes(path: str | Path, data: bytes, *, overwrite: bool = False) -> Path:
-    path = Path(path)
-    with atomic_output(path, overwrite=overwrite) as tmp:
-        tmp.write_bytes(data)
-    return path
+def atomic_write(target: str | os.PathLike, write: Callable[[Path], None], *,
+                 overwrite: bool = False) -> Path:
+    """Run ``write(temp_path)`` and move the result to ``target``; on any failure no file is
+    left behind and the target is untouched.  OSErrors become OutputErrors naming the file."""
+    target = Path(target)
+    _check_target(target, overwrite)
+    tmp = _open_temp(target)
+    try:
+        write(tmp)
+        _publish(tmp, target, overwrite)
+    except OSError as exc:
+        raise OutputError(f"could not write the file ({exc.strerror or exc})", path=target) from exc
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+    return target
+
+
+
+def atomic_write_bytes(target: str | os.PathLike, data: bytes, *, overwrite: bool = False) -> Path:
+    return atomic_write(target, lambda tmp: tmp.write_bytes(data), overwrite=overwrite)
 
 
 def _umask() -> int:
+    """The process's umask (read by setting and restoring it), for files made outside
+    atomic_write that should get the usual permissions (io.video's temporary output)."""
     mask = os.umask(0)
     os.umask(mask)
     return mask

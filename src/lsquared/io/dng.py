@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import os
 import struct
-import tempfile
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from fractions import Fraction
@@ -36,6 +35,7 @@ import numpy as np
 import tifffile
 
 from ..errors import OutputError, ParameterError
+from .atomic import atomic_write
 from ..frame import CFA_PATTERNS, Exif, cfa_channel_map
 
 # TIFF field types (TIFF 6.0 section 2)
@@ -335,15 +335,10 @@ def write_dng(path: str | os.PathLike, data: np.ndarray, *,
         image = data
         image_args = dict(rowsperstrip=max(1, (1 << 20) // (data.strides[0])))
 
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
-    try:
+    def write(tmp: Path) -> None:
         with tifffile.TiffWriter(tmp, byteorder="<", bigtiff=False) as tw:
             common = dict(metadata=None, software=False, resolution=None)
             if preview is not None:
-                preview = np.ascontiguousarray(preview, dtype=np.uint8)
-                if preview.ndim != 3 or preview.shape[2] != 3:
-                    raise ParameterError("preview must be uint8 (h, w, 3)")
                 tw.write(preview, photometric="rgb", subfiletype=1, subifds=1, extratags=main, **common)
                 tw.write(image, photometric=photometric, subfiletype=0, extratags=raw_tags,
                          **image_args, **common)
@@ -351,9 +346,10 @@ def write_dng(path: str | os.PathLike, data: np.ndarray, *,
                 tw.write(image, photometric=photometric, subfiletype=0, extratags=main + raw_tags,
                          **image_args, **common)
         _finish(tmp, exif, fixes)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+
+    if preview is not None:
+        preview = np.ascontiguousarray(preview, dtype=np.uint8)
+        if preview.ndim != 3 or preview.shape[2] != 3:
+            raise ParameterError("preview must be uint8 (h, w, 3)")
+    atomic_write(path, write, overwrite=overwrite)
     return path

@@ -18,7 +18,6 @@ Encoders (docs/formats.md, "Output formats", has the reasons and the measured co
 from __future__ import annotations
 
 import os
-import secrets
 import struct
 import warnings
 import zlib
@@ -32,6 +31,7 @@ from ..color import transfer
 from ..color.adaptation import adaptation_matrix
 from ..color.spaces import OUTPUT_SPACES, SPACES
 from ..orientation import orient
+from .atomic import atomic_write
 from ..errors import InputError, OutputError, ParameterError, UnsupportedError
 from ..frame import Exif
 from ..registry import Registry
@@ -181,70 +181,6 @@ def format_for_path(path: str | os.PathLike, format: str | None = None) -> str:
     if format is not None:
         return FORMATS.validate(format)
     return SUFFIX_FORMATS.get(Path(path).suffix.lower(), "jpeg")
-
-
-# --- atomic writing ------------------------------------------------------------------------
-
-def _check_target(target: Path, overwrite: bool) -> None:
-    folder = target.parent
-    if not folder.is_dir():
-        raise OutputError("the output folder does not exist", path=folder, hint="create it first")
-    if target.is_dir():
-        raise OutputError("is a folder, not a file name", path=target, hint="name an output file")
-    if target.exists() and not overwrite:
-        raise OutputError("exists already", path=target, hint="use --overwrite to replace it")
-
-
-def _open_temp(target: Path) -> Path:
-    """An empty temporary file beside the target, created with the umask's permissions (as
-    the final file should have; mkstemp would make it 0600)."""
-    for _ in range(10):
-        tmp = target.with_name(f".{target.name}.{secrets.token_hex(4)}.tmp")
-        try:
-            with open(tmp, "xb"):
-                return tmp
-        except FileExistsError:
-            continue
-        except OSError as exc:
-            raise OutputError(f"cannot write in this folder ({exc.strerror or exc})",
-                              path=target.parent, hint="check that it exists and is writable") from exc
-    raise OutputError("cannot create a temporary file", path=target.parent)
-
-
-def _publish(tmp: Path, target: Path, overwrite: bool) -> None:
-    """Move the finished file into place.  Without overwrite, a hard link refuses atomically
-    to replace a file that appeared meanwhile (another process writing the same name)."""
-    if overwrite:
-        os.replace(tmp, target)
-        return
-    try:
-        os.link(tmp, target)
-    except FileExistsError as exc:
-        raise OutputError("exists already", path=target, hint="use --overwrite to replace it") from exc
-    except OSError:                       # no hard links on this file system
-        if target.exists():
-            raise OutputError("exists already", path=target, hint="use --overwrite to replace it")
-        os.replace(tmp, target)
-        return
-    os.unlink(tmp)
-
-
-def atomic_write(target: str | os.PathLike, write: Callable[[Path], None], *,
-                 overwrite: bool = False) -> Path:
-    """Run ``write(temp_path)`` and move the result to ``target``; on any failure no file is
-    left behind and the target is untouched.  OSErrors become OutputErrors naming the file."""
-    target = Path(target)
-    _check_target(target, overwrite)
-    tmp = _open_temp(target)
-    try:
-        write(tmp)
-        _publish(tmp, target, overwrite)
-    except OSError as exc:
-        raise OutputError(f"could not write the file ({exc.strerror or exc})", path=target) from exc
-    finally:
-        if tmp.exists():
-            tmp.unlink()
-    return target
 
 
 def _check_pixels(pixels: np.ndarray) -> np.ndarray:

@@ -26,13 +26,13 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from ..errors import LutFormatError, OutputError
+from .atomic import atomic_write_bytes
 
 MAX_3D_SIZE = 256                   # the .cube specification's limit
 MAX_1D_SIZE = 65536
@@ -420,35 +420,6 @@ def read_lut(path: str | os.PathLike) -> LutData:
 
 # --- writing ------------------------------------------------------------------------------
 
-def atomic_write(path: Path, write) -> None:
-    """Write via a temp file in the same folder, then rename: never a half-written file."""
-    path = Path(path)
-    folder = path.parent if str(path.parent) else Path(".")
-    if not folder.is_dir():
-        raise OutputError("output folder does not exist", path=folder)
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
-    except OSError as exc:
-        raise OutputError(f"cannot write: {exc.strerror}", path=path) from None
-    try:
-        with os.fdopen(fd, "wb") as f:
-            write(f)
-        os.chmod(tmp, 0o666 & ~_umask())          # mkstemp makes 0600; give the usual mode
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
 def _rows_red_fastest(table: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(np.asarray(table).transpose(2, 1, 0, 3)).reshape(-1, 3)
 
@@ -473,11 +444,7 @@ def write_cube(path: str | os.PathLike, table: np.ndarray, *, title: str = "",
             body = np.char.mod("%.6f", np.clip(np.asarray(t, np.float64), *VALUE_RANGE))
             blocks.append(("\n".join(" ".join(r) for r in body) + "\n").encode())
 
-    def write(f):
-        f.write(header)
-        for b in blocks:
-            f.write(b)
-    atomic_write(Path(path), write)
+    atomic_write_bytes(path, header + b"".join(blocks), overwrite=True)
 
 
 def write_vlt(path: str | os.PathLike, table: np.ndarray, *, source: str = "") -> None:
@@ -488,7 +455,7 @@ def write_vlt(path: str | os.PathLike, table: np.ndarray, *, source: str = "") -
     source = source.replace('"', "")
     text = (f'{VLT_HEADER}\n# source vlt file "{source}"\nLUT_3D_SIZE {n}\n\n'
             + "\n".join(f"{r} {g} {b}" for r, g, b in rows.tolist()) + "\n")
-    atomic_write(Path(path), lambda f: f.write(text.encode()))
+    atomic_write_bytes(path, text.encode(), overwrite=True)
 
 
 def haldclut_level(size: int) -> int:
@@ -507,4 +474,4 @@ def write_haldclut(path: str | os.PathLike, table: np.ndarray) -> None:
     rows = _rows_red_fastest(np.clip(np.asarray(table, np.float64), 0.0, 1.0))
     pixels = np.rint(rows * 65535.0).astype(np.uint16).reshape(level ** 3, level ** 3, 3)
     data = imagecodecs.png_encode(pixels)
-    atomic_write(Path(path), lambda f: f.write(data))
+    atomic_write_bytes(path, data, overwrite=True)

@@ -11,6 +11,7 @@ import tomli_w
 
 from ..errors import OutputError, ParameterError
 from ..io import lutfile
+from ..io.atomic import atomic_write_bytes
 from .compile import compile_look, sample_look
 from .library import LOOKS, resolve_look, user_looks_dir
 from .model import Look
@@ -92,7 +93,7 @@ def import_lut(file: str | os.PathLike, name: str, *, input_space: str = "vlog",
                   "lut": {"file": lut_path.name, "input_space": input_space,
                           "output_space": output_space}}
     lut_bytes = src.read_bytes()
-    lutfile.atomic_write(lut_path, lambda f: f.write(lut_bytes))
-    lutfile.atomic_write(toml_path, lambda f: f.write(tomli_w.dumps(definition).encode()))
+    atomic_write_bytes(lut_path, lut_bytes, overwrite=True)
+    atomic_write_bytes(toml_path, tomli_w.dumps(definition).encode(), overwrite=True)
     resolve_look(toml_path)               # it loads: the file and its TOML agree
     return toml_path

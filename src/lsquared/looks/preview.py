@@ -110,7 +110,7 @@ def contact_sheet(source, output, *, looks=None, width: int = 480, input_space=N
     """``source`` in every look (or those named), labelled, as one JPEG/PNG."""
     from PIL import Image, ImageDraw, ImageFont
 
-    from ..io.lutfile import atomic_write
+    from ..io.atomic import atomic_write
     from .library import available_looks, resolve_look
 
     output = Path(output)
@@ -136,7 +136,6 @@ def contact_sheet(source, output, *, looks=None, width: int = 480, input_space=N
         sheet.paste(tile, (x0, y0))
         draw.text((x0, y0 + h + 4), look.name, fill=(230, 230, 230), font=font)
 
-    def write(f):
-        sheet.save(f, format=fmt, **({"quality": 92} if fmt == "JPEG" else {}))
-    atomic_write(output, write)
+    atomic_write(output, lambda tmp: sheet.save(tmp, format=fmt, **({"quality": 92} if fmt == "JPEG" else {})),
+                 overwrite=True)
     return output
