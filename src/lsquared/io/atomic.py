@@ -18,7 +18,7 @@ from ..errors import OutputError
 
 # --- atomic writing ------------------------------------------------------------------------
 
-def _check_target(target: Path, overwrite: bool) -> None:
+def check_writable(target: Path, overwrite: bool) -> None:
     folder = target.parent
     if not folder.is_dir():
         raise OutputError("the output folder does not exist", path=folder, hint="create it first")
@@ -67,7 +67,7 @@ def atomic_write(target: str | os.PathLike, write: Callable[[Path], None], *,
     """Run ``write(temp_path)`` and move the result to ``target``; on any failure no file is
     left behind and the target is untouched.  OSErrors become OutputErrors naming the file."""
     target = Path(target)
-    _check_target(target, overwrite)
+    check_writable(target, overwrite)
     tmp = _open_temp(target)
     try:
         write(tmp)
