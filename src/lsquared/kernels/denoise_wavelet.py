@@ -217,17 +217,11 @@ def level_noise_fractions(levels: int) -> tuple[float, ...]:
 
 
 @njit(parallel=True, cache=True)
-def box3(plane):
-    """3x3 mean (borders mirrored at the start, replicated at the end)."""
+def plane_variance(plane, slope, offset):
+    """Noise variance of a single plane from its own values: slope * max(x, 0) + offset."""
     h, w = plane.shape
     out = np.empty_like(plane)
     for i in prange(h):
         for j in range(w):
-            s = 0.0
-            for a in range(3):
-                ii = _near(i, a, h)
-                for b in range(3):
-                    jj = _near(j, b, w)
-                    s += plane[ii, jj]
-            out[i, j] = s / 9.0
+            out[i, j] = slope * max(plane[i, j], 0.0) + offset
     return out

@@ -154,8 +154,7 @@ def denoise_mono(data: np.ndarray, profile: tuple[float, float], *, luma: float 
     if luma <= 0 or levels <= 0 or min(data.shape) < 4:
         return data.copy()
     s, o = profile
-    mean = dk.box3(data)
-    var = (s * np.maximum(mean, 0.0) + max(o, 0.0)).astype(np.float32)
+    var = dk.plane_variance(data, np.float32(s), np.float32(max(o, 0.0)))
     return dk.denoise_plane(data, var, luma, levels)
 
 

@@ -112,7 +112,7 @@ def highlights_reconstruct(data: np.ndarray, clip_levels, cfa: str | None = "RGG
     data = np.ascontiguousarray(data, dtype=np.float32)
     clip = np.asarray(clip_levels, dtype=np.float32).reshape(3)
     if data.ndim == 2 and cfa is None:
-        return highlights_clip(data, 1.0)
+        return data if float(data.max()) <= 1.0 else highlights_clip(data, 1.0)
     if data.ndim == 2:
         chmap = cfa_channel_map(cfa)
         if hk.count_clipped_mosaic(data, chmap, clip) == 0:
