@@ -157,7 +157,7 @@ def sharpen_figures(folder: Path) -> None:
         y = 0.25 * img[..., 0] + 0.5 * img[..., 1] + 0.25 * img[..., 2]
         mtf50, rise, over = [], [], []
         for p in info.patches[:24]:
-            x0, y0, x1, y1 = p.box
+            x0, y0, _, y1 = p.box
             row = y[y0:y1, x0 - 40:x0 + 10].mean(axis=0)
             k = int(np.argmax(np.abs(np.diff(row))))
             if not 9 <= k <= row.size - 10 or np.ptp(row[k - 8:k + 10]) < 0.05:
@@ -189,7 +189,7 @@ def timing_figures(runs: int) -> None:
     from lsquared.ops.demosaic import DemosaicParams, demosaic
     from lsquared.ops.denoise import DenoiseParams, denoise, resolve_denoise
     from lsquared.ops.highlights import HighlightParams, highlights
-    from lsquared.ops.lens import find_lens, lens_label, prepare_lens, correct_lens
+    from lsquared.ops.lens import correct_lens, find_lens, lens_label, prepare_lens
     from lsquared.ops.sharpen import sharpen_usm
 
     if not FILE_24MP.exists():
@@ -204,8 +204,7 @@ def timing_figures(runs: int) -> None:
     steps = [
         ("demosaic auto (the peer)", lambda: demosaic(frame, DemosaicParams())),
         ("highlights reconstruct, nothing clips", lambda: highlights(frame, HighlightParams())),
-        ("highlights reconstruct, 1.6 EV over ({:.1%} clipped)".format(
-            float(np.mean(over.data >= 0.995))), lambda: highlights(over, HighlightParams())),
+        (f"highlights reconstruct, 1.6 EV over ({float(np.mean(over.data >= 0.995)):.1%} clipped)", lambda: highlights(over, HighlightParams())),
         ("noise estimate", lambda: resolve_denoise(frame, DenoiseParams())),
         (f"denoise auto (luma {resolved.luma:.2f}, chroma {resolved.chroma:.2f})", lambda: denoise(frame, resolved)),
         ("denoise strength 1 (ISO 3200-like)", lambda: denoise(frame, dataclasses.replace(resolved, luma=1.0, chroma=1.0))),

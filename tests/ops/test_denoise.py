@@ -11,8 +11,15 @@ from lsquared.errors import ParameterError
 from lsquared.frame import Encoding, Frame, FrameMeta
 from lsquared.io.raw import open_raw
 from lsquared.ops.demosaic import DemosaicParams, demosaic
-from lsquared.ops.denoise import (DenoiseParams, auto_strengths, denoise, denoise_mono, parse_denoise,
-                                  relative_noise, resolve_denoise)
+from lsquared.ops.denoise import (
+    DenoiseParams,
+    auto_strengths,
+    denoise,
+    denoise_mono,
+    parse_denoise,
+    relative_noise,
+    resolve_denoise,
+)
 from lsquared.ops.highlights import HighlightParams, highlights
 from lsquared.ops.levels import levels
 from lsquared.ops.white_balance import WhiteBalanceParams, white_balance

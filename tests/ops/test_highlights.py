@@ -9,7 +9,12 @@ import pytest
 from lsquared.frame import Encoding, Frame, FrameMeta, cfa_channel_map
 from lsquared.io.raw import open_raw
 from lsquared.ops.demosaic import DemosaicParams, demosaic
-from lsquared.ops.highlights import HighlightParams, clip_levels, highlights, highlights_reconstruct
+from lsquared.ops.highlights import (
+    HighlightParams,
+    clip_levels,
+    highlights,
+    highlights_reconstruct,
+)
 from lsquared.ops.levels import levels
 from lsquared.ops.white_balance import WhiteBalanceParams, white_balance
 from lsquared.synth import make_demo_raw
@@ -79,7 +84,7 @@ def test_never_magenta_and_blown_sky_goes_neutral(scene):
 def test_sky_transition_is_smooth(scene):
     """Across the sky (radiance rising exponentially, 64x over the box) the log-luminance
     gradient of the rebuilt picture never jumps: no step where channels start to clip."""
-    info, frame, truth, rgb = scene
+    info, _, truth, rgb = scene
     x0, y0, x1, y1 = info.boxes["sky"]
 
     def log_luminance(img):

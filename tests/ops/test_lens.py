@@ -9,10 +9,19 @@ import pytest
 
 lensfunpy = pytest.importorskip("lensfunpy")
 
-from lsquared.errors import ParameterError  # noqa: E402
-from lsquared.frame import Encoding, Exif, Frame, FrameMeta  # noqa: E402
-from lsquared.ops.lens import (LensParams, correct_lens, find_camera, find_lens, lens, lens_label,  # noqa: E402
-                               parse_lens, prepare_lens, search_lenses)
+from lsquared.errors import ParameterError
+from lsquared.frame import Encoding, Exif, Frame, FrameMeta
+from lsquared.ops.lens import (
+    LensParams,
+    correct_lens,
+    find_camera,
+    find_lens,
+    lens,
+    lens_label,
+    parse_lens,
+    prepare_lens,
+    search_lenses,
+)
 
 CAMERA = ("Panasonic", "DC-S5")
 LENS = "Lumix S 50/F1.8"          # PTLens distortion, poly3 TCA, pa vignetting in lensfun's database
@@ -110,7 +119,7 @@ def test_tca_correction_aligns_the_channels():
 
 @pytest.mark.parametrize("crop, aperture", [(1.0, 2.8), (1.0, 8.0), (1.5, 1.8)])
 def test_vignetting_flattens_a_flat_field_like_lensfun(crop, aperture):
-    cam, lf = _lens()
+    _, lf = _lens()
     flat = np.full((H, W, 3), 0.5, np.float32)
     mod = lensfunpy.Modifier(lf, crop, W, H)
     mod.initialize(50.0, aperture, 1000.0, pixel_format=np.float32, flags=lensfunpy.ModifyFlags.VIGNETTING,
@@ -149,7 +158,7 @@ def test_auto_picks_the_lens_from_exif_and_corrects():
 
 def test_unknown_lens_develops_uncorrected_with_a_note():
     frame = _frame(lens_make="Nobody", lens_model="Imaginary 33mm f/0.7", focal_length=33.0, f_number=2.0)
-    out, p = lens(frame, LensParams())
+    out, _ = lens(frame, LensParams())
     assert out.data is frame.data
     assert len(out.meta.warnings) == 1 and "Imaginary 33mm" in out.meta.warnings[0]
     none, _ = lens(_frame(), LensParams())                               # no lens metadata: nothing to say

@@ -12,8 +12,15 @@ from lsquared.looks import available_looks
 from lsquared.ops.demosaic import DemosaicParams, demosaic
 from lsquared.ops.highlights import HighlightParams, highlights
 from lsquared.ops.levels import levels
-from lsquared.ops.sharpen import (LOOK_AMOUNTS, SharpenParams, look_amount, parse_sharpen, resolve_sharpen,
-                                  sharpen, sharpen_usm)
+from lsquared.ops.sharpen import (
+    LOOK_AMOUNTS,
+    SharpenParams,
+    look_amount,
+    parse_sharpen,
+    resolve_sharpen,
+    sharpen,
+    sharpen_usm,
+)
 from lsquared.ops.white_balance import WhiteBalanceParams, white_balance
 from lsquared.synth import make_demo_raw
 
@@ -36,7 +43,7 @@ def edge_profiles(info, img):
     y = luminance(img)
     out = []
     for p in info.patches[:24]:
-        x0, y0, x1, y1 = p.box
+        x0, y0, _, y1 = p.box
         row = y[y0:y1, x0 - 40:x0 + 10].mean(axis=0)
         k = int(np.argmax(np.abs(np.diff(row))))
         if 9 <= k <= row.size - 10:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Optional
-
 import typer
 
 from .common import DEBUG_OPTION, console
@@ -18,7 +16,7 @@ def _range(lo: float, hi: float, fmt: str = "{:g}") -> str:
 
 
 def lenses_command(
-    search: Optional[str] = typer.Argument(None, help="Show only lenses whose maker, model or mount contains this text (case-insensitive)."),
+    search: str | None = typer.Argument(None, help="Show only lenses whose maker, model or mount contains this text (case-insensitive)."),
     debug: bool = DEBUG_OPTION,
 ) -> None:
     """List the lenses lensfun's database knows: the names --lens accepts, and what each can correct."""

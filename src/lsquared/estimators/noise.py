@@ -30,7 +30,7 @@ Large pictures are subsampled (every n-th block row and column) to a fixed budge
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 
 import numpy as np
 from numba import njit, prange
@@ -96,7 +96,7 @@ def _block_stats(plane, block, step):
     return means, vars_
 
 
-@lru_cache(maxsize=None)
+@cache
 def quantile_bias(block: int = BLOCK, quantile: float = QUANTILE) -> float:
     """The ``quantile`` of the block variance of unit white Gaussian noise (a fixed-seed
     simulation of ~16000 blocks: its own sampling error is about 0.5 %)."""

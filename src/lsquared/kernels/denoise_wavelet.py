@@ -13,7 +13,7 @@ that is the difference between a fraction of a second and several seconds.
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 
 import numpy as np
 from numba import njit, prange
@@ -89,18 +89,28 @@ def _taps(n_out: int, n_in: int, stride: int, offsets) -> np.ndarray:
 
 
 @njit(parallel=True, cache=True)
-def _reduce(src, rows, cols):
-    """Burt & Adelson REDUCE: (1 4 6 4 1)/16 both ways, every second sample kept.
-    rows/cols: (n_out, 5) mirrored source indices."""
+def _reduce(src, rows):
+    """Burt & Adelson REDUCE: (1 4 6 4 1)/16 both ways, every second sample kept.  rows:
+    (n_out, 5) mirrored source row indices; columns are mirrored at the two ends only, so the
+    inner loops are plain arithmetic."""
+    h, w = src.shape
     h2 = rows.shape[0]
-    w2 = cols.shape[0]
-    h = src.shape[0]
+    w2 = (w + 1) // 2
     tmp = np.empty((h, w2), np.float32)
     for y in prange(h):
         for j in range(w2):
-            c = cols[j]
-            tmp[y, j] = (0.375 * src[y, c[2]] + 0.25 * (src[y, c[1]] + src[y, c[3]])
-                         + 0.0625 * (src[y, c[0]] + src[y, c[4]]))
+            if 1 <= j and 2 * j + 2 < w:
+                x = 2 * j
+                tmp[y, j] = (0.375 * src[y, x] + 0.25 * (src[y, x - 1] + src[y, x + 1])
+                             + 0.0625 * (src[y, x - 2] + src[y, x + 2]))
+            else:
+                acc = 0.0
+                for k in range(-2, 3):
+                    x = abs(2 * j + k)
+                    if x >= w:
+                        x = 2 * (w - 1) - x
+                    acc += (0.375 if k == 0 else (0.25 if abs(k) == 1 else 0.0625)) * src[y, x]
+                tmp[y, j] = acc
     out = np.empty((h2, w2), np.float32)
     for i in prange(h2):
         r = rows[i]
@@ -117,12 +127,14 @@ def _expand(src, h, w):
     hs, ws = src.shape
     tmp = np.empty((hs, w), np.float32)
     for i in prange(hs):
-        for x in range(w):
-            j = x >> 1
-            if x & 1:
-                tmp[i, x] = 0.5 * (src[i, j] + src[i, min(j + 1, ws - 1)])
-            else:
-                tmp[i, x] = 0.75 * src[i, j] + 0.125 * (src[i, abs(j - 1)] + src[i, min(j + 1, ws - 1)])
+        for j in range(ws):                     # columns 2j and 2j + 1
+            left = src[i, abs(j - 1)]
+            right = src[i, min(j + 1, ws - 1)]
+            c = src[i, j]
+            if 2 * j < w:
+                tmp[i, 2 * j] = 0.75 * c + 0.125 * (left + right)
+            if 2 * j + 1 < w:
+                tmp[i, 2 * j + 1] = 0.5 * (c + right)
     out = np.empty((h, w), np.float32)
     for y in prange(h):
         i = y >> 1
@@ -174,10 +186,8 @@ def _add(a, b):
 
 
 def reduce(plane: np.ndarray) -> np.ndarray:
-    h, w = plane.shape
-    rows = _taps((h + 1) // 2, h, 2, (-2, -1, 0, 1, 2))
-    cols = _taps((w + 1) // 2, w, 2, (-2, -1, 0, 1, 2))
-    return _reduce(plane, rows, cols)
+    h = plane.shape[0]
+    return _reduce(plane, _taps((h + 1) // 2, h, 2, (-2, -1, 0, 1, 2)))
 
 
 def denoise_plane(plane: np.ndarray, var: np.ndarray, strength: float, levels: int) -> np.ndarray:
@@ -199,7 +209,7 @@ def denoise_plane(plane: np.ndarray, var: np.ndarray, strength: float, levels: i
     return c
 
 
-@lru_cache(maxsize=None)
+@cache
 def level_noise_fractions(levels: int) -> tuple[float, ...]:
     """Variance of each pyramid detail level for unit white noise at the finest level
     (measured once on fixed-seed simulated noise, centre region; about 0.6, 0.1, 0.03 ...)."""

@@ -35,8 +35,8 @@ def _vignetting_gain(x, y, vig):
 @njit(cache=True)
 def _bicubic(src, c, x, y):
     h, w = src.shape[0], src.shape[1]
-    x0 = int(math.floor(x))
-    y0 = int(math.floor(y))
+    x0 = math.floor(x)
+    y0 = math.floor(y)
     fx = x - x0
     fy = y - y0
     acc = 0.0

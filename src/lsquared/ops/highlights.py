@@ -67,7 +67,7 @@ def _clip_rows(data, limit, out):
     for y in prange(flat_in.shape[0]):
         for x in range(flat_in.shape[1]):
             v = flat_in[y, x]
-            flat_out[y, x] = v if v < limit else limit
+            flat_out[y, x] = min(limit, v)
     return out
 
 

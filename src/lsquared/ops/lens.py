@@ -92,10 +92,7 @@ def find_camera(make: str | None, model: str | None):
     """lensfun's camera for EXIF Make/Model, or None."""
     if not make or not model:
         return None
-    try:
-        cams = lens_database().find_cameras(make, model)
-    except Exception:
-        return None
+    cams = lens_database().find_cameras(make, model)
     return cams[0] if cams else None
 
 
@@ -108,10 +105,7 @@ def find_lens(name: str | None, camera=None, maker: str | None = None):
         return None
     db = lens_database()
     if camera is not None:
-        try:
-            found = db.find_lenses(camera, maker or None, name)
-        except Exception:
-            found = []
+        found = db.find_lenses(camera, maker or None, name)
         if found:
             return found[0]
     key = _norm(name)
