@@ -72,46 +72,48 @@ def direction_weights(dh, dv, m, lat, power):
     """Step 2: wh[i, j] = 1 / s^power, s = the sum over columns j..j+4 of the lateral sums
     (rows i-lat..i+lat) of |dh[j+1] - dh[j-1]|; wv[i, j] likewise downwards for dv.  So the
     weight of W at (i, j) is wh[i, j-4], of E wh[i, j], of N wv[i-4, j], of S wv[i, j].
-    dh, dv valid on [m - lat - 5, ...); wh valid from m - 4 on the left, wv from m - 4 up."""
+    dh, dv valid on [m - lat - 5, size - m + lat + 5); wh valid on rows [m, size - m) from
+    column m - 4, wv on columns [m, size - m) from row m - 4.  Row buffers keep the
+    gradients and lateral sums out of memory."""
     lh, lw = dh.shape
-    r = m - 4 - lat                 # first row/column of the gradients
-    gh = np.zeros((lh, lw), dtype=np.float32)
-    gv = np.zeros((lh, lw), dtype=np.float32)
-    for i in range(r, lh - r):
-        a, b = dh[i, r - 1:], dh[i, r + 1:]
-        up, dn, o1, o2 = dv[i - 1, r:], dv[i + 1, r:], gh[i, r:], gv[i, r:]
-        for j in range(lw - 2 * r):
-            o1[j] = abs(b[j] - a[j])
-            o2[j] = abs(dn[j] - up[j])
-    sh = np.zeros((lh, lw), dtype=np.float32)
-    sv = np.zeros((lh, lw), dtype=np.float32)
-    for i in range(r + lat, lh - r - lat):
-        o1, o2 = sh[i, r:], sv[i, r + lat:]
-        for k in range(-lat, lat + 1):
-            a, b = gh[i + k, r:], gv[i, r + lat + k:]
-            for j in range(lw - 2 * r):
-                o1[j] += a[j]
-            for j in range(lw - 2 * r - 2 * lat):
-                o2[j] += b[j]
-    wh = np.zeros((lh, lw), dtype=np.float32)
-    wv = np.zeros((lh, lw), dtype=np.float32)
     eps = np.float32(FLAT ** power)
     one = np.float32(1.0)
+    cube = power == 3
+    # vertical: gradients of dv along columns, lateral sums along the row, one plane sv
+    sv = np.zeros((lh, lw), dtype=np.float32)
+    gv = np.zeros(lw, dtype=np.float32)
+    c0 = m - lat
+    for i in range(m - 4, lh - m + 4):
+        up, dn = dv[i - 1, c0:], dv[i + 1, c0:]
+        for j in range(lw - 2 * c0):
+            gv[j] = abs(dn[j] - up[j])
+        o = sv[i, m:]
+        for j in range(lw - 2 * m):
+            x = np.float32(0.0)
+            for k in range(2 * lat + 1):
+                x += gv[j + k]
+            o[j] = x
+    wv = np.zeros((lh, lw), dtype=np.float32)
     for i in range(m - 4, lh - m):
-        a, o1 = sh[i, m - 4:], wh[i, m - 4:]
-        s0, s1, s2, s3, s4 = sv[i, m - 4:], sv[i + 1, m - 4:], sv[i + 2, m - 4:], sv[i + 3, m - 4:], sv[i + 4, m - 4:]
-        o2 = wv[i, m - 4:]
+        s0, s1, s2, s3, s4, o = sv[i, m:], sv[i + 1, m:], sv[i + 2, m:], sv[i + 3, m:], sv[i + 4, m:], wv[i, m:]
+        for j in range(lw - 2 * m):
+            x = s0[j] + s1[j] + s2[j] + s3[j] + s4[j]
+            o[j] = one / ((x * x * x if cube else x * x) + eps)
+    # horizontal: gradients of dh along rows, lateral sums over rows, then five columns
+    wh = np.zeros((lh, lw), dtype=np.float32)
+    sh = np.zeros(lw, dtype=np.float32)
+    c0 = m - 4
+    for i in range(m, lh - m):
+        for j in range(lw - 2 * c0):
+            sh[j] = 0.0
+        for k in range(-lat, lat + 1):
+            a, b = dh[i + k, c0 - 1:], dh[i + k, c0 + 1:]
+            for j in range(lw - 2 * c0):
+                sh[j] += abs(b[j] - a[j])
+        o = wh[i, c0:]
         for j in range(lw - 2 * m + 4):
-            o1[j] = a[j] + a[j + 1] + a[j + 2] + a[j + 3] + a[j + 4]
-            o2[j] = s0[j] + s1[j] + s2[j] + s3[j] + s4[j]
-        if power == 3:
-            for j in range(lw - 2 * m + 4):
-                o1[j] = one / (o1[j] * o1[j] * o1[j] + eps)
-                o2[j] = one / (o2[j] * o2[j] * o2[j] + eps)
-        else:
-            for j in range(lw - 2 * m + 4):
-                o1[j] = one / (o1[j] * o1[j] + eps)
-                o2[j] = one / (o2[j] * o2[j] + eps)
+            x = sh[j] + sh[j + 1] + sh[j + 2] + sh[j + 3] + sh[j + 4]
+            o[j] = one / ((x * x * x if cube else x * x) + eps)
     return wh, wv
 
 

@@ -138,28 +138,12 @@ def mlri_row_differences(t):
 
 
 @njit(cache=True)
-def _box5(x, r_in):
-    """5x5 box sums of x (valid on [r_in, size - r_in)), valid on [r_in + 2, size - r_in - 2).
-    Separable: five rows, then five columns."""
-    lh, lw = x.shape
-    r_out = r_in + 2
-    v = np.zeros((lh, lw), dtype=np.float32)
-    for i in range(r_out, lh - r_out):
-        a, b, c, d, e, o = x[i - 2, r_in:], x[i - 1, r_in:], x[i, r_in:], x[i + 1, r_in:], x[i + 2, r_in:], v[i, r_in:]
-        for j in range(lw - 2 * r_in):
-            o[j] = a[j] + b[j] + c[j] + d[j] + e[j]
-    out = np.zeros((lh, lw), dtype=np.float32)
-    for i in range(r_out, lh - r_out):
-        a, o = v[i, r_in:], out[i, r_out:]
-        for j in range(lw - 2 * r_out):
-            o[j] = a[j] + a[j + 1] + a[j + 2] + a[j + 3] + a[j + 4]
-    return out
-
-
-@njit(cache=True)
 def mlri_channel(t, g, oy, m):
     """Red (oy = 0) or blue (oy = 1) plane by MLRI with the green plane ``g`` as the guide;
-    filled on [m, size - m), needs g valid on [m - 7, size - m + 7)."""
+    filled on [m, size - m), needs g valid on [m - 7, size - m + 7).
+
+    The 5x5 box sums of the guided filter run row by row (five-row sums into row buffers,
+    then five-column sums), so that only the products, a, b and the estimate are planes."""
     lh, lw = t.shape
     sites = site_masks(lw)[oy]        # red or blue sites; their column parity equals oy
     # per-site products (0 elsewhere), so that plain 5x5 box sums are sums over the sites
@@ -181,32 +165,76 @@ def mlri_channel(t, g, oy, m):
             o2[j] = site[j] * lg * lg
             o3[j] = site[j] * tr[j + 2]
             o4[j] = site[j] * gr[j + 2]
-    s1, s2, s3, s4 = _box5(p1, r0), _box5(p2, r0), _box5(p3, r0), _box5(p4, r0)
-    # sites in the 5x5 window: 3 or 2 rows times 3 or 2 columns, by the centre's parity
+    # a, b from the window sums; sites in the 5x5 window: 3 or 2 rows times 3 or 2 columns
     a = np.zeros((lh, lw), dtype=np.float32)
     b = np.zeros((lh, lw), dtype=np.float32)
     r1 = m - 3
     nc = np.empty(lw, dtype=np.float32)
-    for j in range(lw):
+    for j in range(lw - 2 * r1):
         nc[j] = 3.0 if ((r1 + j - oy) & 1) == 0 else 2.0
+    v1 = np.zeros(lw, dtype=np.float32)
+    v2 = np.zeros(lw, dtype=np.float32)
+    v3 = np.zeros(lw, dtype=np.float32)
+    v4 = np.zeros(lw, dtype=np.float32)
+    w1 = np.zeros(lw, dtype=np.float32)
+    w2 = np.zeros(lw, dtype=np.float32)
+    w3 = np.zeros(lw, dtype=np.float32)
+    w4 = np.zeros(lw, dtype=np.float32)
+    n = lw - 2 * r0
     for i in range(r1, lh - r1):
-        nr = np.float32(3.0) if ((i - oy) & 1) == 0 else np.float32(2.0)
-        x1, x2, x3, x4, oa, ob = s1[i, r1:], s2[i, r1:], s3[i, r1:], s4[i, r1:], a[i, r1:], b[i, r1:]
+        # the site rows among i-2..i+2 (the others are zero)
+        if ((i - oy) & 1) == 0:
+            nr = np.float32(3.0)
+            x1, y1, z1 = p1[i - 2, r0:], p1[i, r0:], p1[i + 2, r0:]
+            x2, y2, z2 = p2[i - 2, r0:], p2[i, r0:], p2[i + 2, r0:]
+            x3, y3, z3 = p3[i - 2, r0:], p3[i, r0:], p3[i + 2, r0:]
+            x4, y4, z4 = p4[i - 2, r0:], p4[i, r0:], p4[i + 2, r0:]
+        else:
+            nr = np.float32(2.0)
+            x1, y1, z1 = p1[i - 1, r0:], p1[i + 1, r0:], p1[i - 1, lw:]   # z: an empty view
+            x2, y2, z2 = p2[i - 1, r0:], p2[i + 1, r0:], p2[i - 1, lw:]
+            x3, y3, z3 = p3[i - 1, r0:], p3[i + 1, r0:], p3[i - 1, lw:]
+            x4, y4, z4 = p4[i - 1, r0:], p4[i + 1, r0:], p4[i - 1, lw:]
+        if nr == 3.0:
+            for j in range(n):
+                v1[j] = x1[j] + y1[j] + z1[j]
+                v2[j] = x2[j] + y2[j] + z2[j]
+                v3[j] = x3[j] + y3[j] + z3[j]
+                v4[j] = x4[j] + y4[j] + z4[j]
+        else:
+            for j in range(n):
+                v1[j] = x1[j] + y1[j]
+                v2[j] = x2[j] + y2[j]
+                v3[j] = x3[j] + y3[j]
+                v4[j] = x4[j] + y4[j]
         for j in range(lw - 2 * r1):
-            aa = min(max((x1[j] + EPS) / (x2[j] + EPS), A_MIN), A_MAX)
+            w1[j] = v1[j] + v1[j + 1] + v1[j + 2] + v1[j + 3] + v1[j + 4]
+            w2[j] = v2[j] + v2[j + 1] + v2[j + 2] + v2[j + 3] + v2[j + 4]
+            w3[j] = v3[j] + v3[j + 1] + v3[j + 2] + v3[j + 3] + v3[j + 4]
+            w4[j] = v4[j] + v4[j + 1] + v4[j + 2] + v4[j + 3] + v4[j + 4]
+        oa, ob = a[i, r1:], b[i, r1:]
+        for j in range(lw - 2 * r1):
+            aa = min(max((w1[j] + EPS) / (w2[j] + EPS), A_MIN), A_MAX)
             oa[j] = aa
-            ob[j] = (x3[j] - aa * x4[j]) / (nr * nc[j])
-    sa, sb = _box5(a, r1), _box5(b, r1)
-    # tentative estimate, and the residual at the sites
+            ob[j] = (w3[j] - aa * w4[j]) / (nr * nc[j])
+    # the guided filter's mean of a, b over 5x5; tentative estimate and the residual at sites
     est = np.zeros((lh, lw), dtype=np.float32)
     res = np.zeros((lh, lw), dtype=np.float32)
     inv = np.float32(1.0 / 25.0)
     r2 = m - 1
     for i in range(r2, lh - r2):
-        site = sites[i & 1, r2 & 1]
-        xa, xb, gg, tt, oe, orr = sa[i, r2:], sb[i, r2:], g[i, r2:], t[i, r2:], est[i, r2:], res[i, r2:]
+        a0, a1, a2, a3, a4 = a[i - 2, r1:], a[i - 1, r1:], a[i, r1:], a[i + 1, r1:], a[i + 2, r1:]
+        b0, b1, b2, b3, b4 = b[i - 2, r1:], b[i - 1, r1:], b[i, r1:], b[i + 1, r1:], b[i + 2, r1:]
+        for j in range(lw - 2 * r1):
+            v1[j] = a0[j] + a1[j] + a2[j] + a3[j] + a4[j]
+            v2[j] = b0[j] + b1[j] + b2[j] + b3[j] + b4[j]
         for j in range(lw - 2 * r2):
-            e = (xa[j] * gg[j] + xb[j]) * inv
+            w1[j] = v1[j] + v1[j + 1] + v1[j + 2] + v1[j + 3] + v1[j + 4]
+            w2[j] = v2[j] + v2[j + 1] + v2[j + 2] + v2[j + 3] + v2[j + 4]
+        site = sites[i & 1, r2 & 1]
+        gg, tt, oe, orr = g[i, r2:], t[i, r2:], est[i, r2:], res[i, r2:]
+        for j in range(lw - 2 * r2):
+            e = (w1[j] * gg[j] + w2[j]) * inv
             oe[j] = e
             orr[j] = site[j] * (tt[j] - e)
     # bilinear interpolation of the sparse residual: [[1,2,1],[2,4,2],[1,2,1]] / 4
