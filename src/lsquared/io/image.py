@@ -89,8 +89,10 @@ def _pillow_image(pixels: np.ndarray):
 
 def _encode_jpeg(path: Path, pixels: np.ndarray, job: _Job) -> None:
     q = job.quality
+    # Standard Huffman tables: optimized ones (a second pass) cost 0.33 s on a 24 MP picture at
+    # quality 92, 4:4:4 (0.52 s instead of 0.18 s) to save 1.5 % of the file.
     _pillow_image(pixels).save(path, "JPEG", quality=q, subsampling=0 if q >= 90 else 2,
-                               optimize=True, icc_profile=job.icc, exif=job.exif_payload(pixels))
+                               optimize=False, icc_profile=job.icc, exif=job.exif_payload(pixels))
 
 
 def _encode_avif(path: Path, pixels: np.ndarray, job: _Job) -> None:
