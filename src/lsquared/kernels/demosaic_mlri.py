@@ -47,68 +47,82 @@ A_MAX = np.float32(1.0)
 ROW_HALF = 4         # the row windows span 9 columns (and 3 same-type rows)
 
 
-@njit(cache=True, inline="always")
-def _gain(num, den):
-    a = (num + EPS) / (den + EPS)
-    return min(max(a, A_MIN), A_MAX)
-
-
 @njit(cache=True)
 def _ri_along_rows(tg, tgd, known):
     """Residual interpolation along rows: the target everywhere, from its samples where
-    ``known`` is 1.  tg: tentative target (samples, linear between them), tgd: tentative
-    guide; both valid on columns [1, size - 1).  Windows: rows i-2, i, i+2 by 9 columns.
-    Valid on rows [4, size - 4) and columns [12, size - 12)."""
+    ``known`` (0/1 float32) is 1.  tg: tentative target (samples, linear between them), tgd:
+    tentative guide; both valid on columns [1, size - 1).  Windows: rows i-2, i, i+2 by 9
+    columns.  Valid on rows [4, size - 4) and columns [12, size - 12)."""
     lh, lw = tg.shape
     hw = ROW_HALF
-    lt = np.zeros((lh, lw), dtype=np.float32)
-    lg = np.zeros((lh, lw), dtype=np.float32)
+    two = np.float32(2.0)
+    p1 = np.zeros((lh, lw), dtype=np.float32)
+    p2 = np.zeros((lh, lw), dtype=np.float32)
+    p3 = np.zeros((lh, lw), dtype=np.float32)
+    p4 = np.zeros((lh, lw), dtype=np.float32)
     for i in range(lh):
-        for j in range(3, lw - 3):
-            if known[i, j]:
-                lt[i, j] = np.float32(2.0) * tg[i, j] - tg[i, j - 2] - tg[i, j + 2]
-                lg[i, j] = np.float32(2.0) * tgd[i, j] - tgd[i, j - 2] - tgd[i, j + 2]
+        x, y, kn = tg[i, 1:], tgd[i, 1:], known[i, 3:]
+        o1, o2, o3, o4 = p1[i, 3:], p2[i, 3:], p3[i, 3:], p4[i, 3:]
+        for j in range(lw - 6):
+            lt = two * x[j + 2] - x[j] - x[j + 4]
+            lg = two * y[j + 2] - y[j] - y[j + 4]
+            o1[j] = kn[j] * lt * lg
+            o2[j] = kn[j] * lg * lg
+            o3[j] = kn[j] * x[j + 2]
+            o4[j] = kn[j] * y[j + 2]
     a = np.zeros((lh, lw), dtype=np.float32)
     b = np.zeros((lh, lw), dtype=np.float32)
+    v1 = np.zeros(lw, dtype=np.float32)
+    v2 = np.zeros(lw, dtype=np.float32)
+    v3 = np.zeros(lw, dtype=np.float32)
+    v4 = np.zeros(lw, dtype=np.float32)
+    c0 = 3 + hw                      # first column of a, b
     for i in range(2, lh - 2):
-        for j in range(3 + hw, lw - 3 - hw):
+        for j in range(lw - 6):
+            v1[j] = p1[i - 2, j + 3] + p1[i, j + 3] + p1[i + 2, j + 3]
+            v2[j] = p2[i - 2, j + 3] + p2[i, j + 3] + p2[i + 2, j + 3]
+            v3[j] = p3[i - 2, j + 3] + p3[i, j + 3] + p3[i + 2, j + 3]
+            v4[j] = p4[i - 2, j + 3] + p4[i, j + 3] + p4[i + 2, j + 3]
+        kn, oa, ob = known[i, c0:], a[i, c0:], b[i, c0:]
+        for j in range(lw - 2 * c0):
             s1 = np.float32(0.0)
             s2 = np.float32(0.0)
             s3 = np.float32(0.0)
             s4 = np.float32(0.0)
-            n = 0
-            for di in range(-2, 3, 2):
-                for dj in range(-hw, hw + 1):
-                    if known[i + di, j + dj]:
-                        s1 += lt[i + di, j + dj] * lg[i + di, j + dj]
-                        s2 += lg[i + di, j + dj] * lg[i + di, j + dj]
-                        s3 += tg[i + di, j + dj]
-                        s4 += tgd[i + di, j + dj]
-                        n += 1
-            aa = _gain(s1, s2)
-            a[i, j] = aa
-            b[i, j] = (s3 - aa * s4) / n
+            for k in range(2 * hw + 1):
+                s1 += v1[j + k]
+                s2 += v2[j + k]
+                s3 += v3[j + k]
+                s4 += v4[j + k]
+            aa = min(max((s1 + EPS) / (s2 + EPS), A_MIN), A_MAX)
+            # samples in the window: 3 rows of 5 (centre column known) or 4
+            oa[j] = aa
+            ob[j] = (s3 - aa * s4) / (np.float32(3.0) * (np.float32(4.0) + kn[j]))
     out = np.zeros((lh, lw), dtype=np.float32)
     res = np.zeros((lh, lw), dtype=np.float32)
     inv = np.float32(1.0 / (3 * (2 * hw + 1)))
+    c1 = c0 + hw                     # first column of the estimate
     for i in range(4, lh - 4):
-        for j in range(3 + 2 * hw, lw - 3 - 2 * hw):
+        for j in range(lw - 2 * c0):
+            v1[j] = a[i - 2, j + c0] + a[i, j + c0] + a[i + 2, j + c0]
+            v2[j] = b[i - 2, j + c0] + b[i, j + c0] + b[i + 2, j + c0]
+        y, x, kn, oo, orr = tgd[i, c1:], tg[i, c1:], known[i, c1:], out[i, c1:], res[i, c1:]
+        for j in range(lw - 2 * c1):
             sa = np.float32(0.0)
             sb = np.float32(0.0)
-            for di in range(-2, 3, 2):
-                for dj in range(-hw, hw + 1):
-                    sa += a[i + di, j + dj]
-                    sb += b[i + di, j + dj]
-            tent = (sa * tgd[i, j] + sb) * inv
-            out[i, j] = tent
-            if known[i, j]:
-                res[i, j] = tg[i, j] - tent
+            for k in range(2 * hw + 1):
+                sa += v1[j + k]
+                sb += v2[j + k]
+            tent = (sa * y[j] + sb) * inv
+            oo[j] = tent
+            orr[j] = kn[j] * (x[j] - tent)
+    half = np.float32(0.5)
+    one = np.float32(1.0)
+    c2 = c1 + 1
     for i in range(4, lh - 4):
-        for j in range(4 + 2 * hw, lw - 4 - 2 * hw):
-            if known[i, j]:
-                out[i, j] = tg[i, j]
-            else:
-                out[i, j] += (res[i, j - 1] + res[i, j + 1]) * np.float32(0.5)
+        r, x, kn, oo = res[i, c2 - 1:], tg[i, c2:], known[i, c2:], out[i, c2:]
+        for j in range(lw - 2 * c2):
+            oo[j] = kn[j] * x[j] + (one - kn[j]) * (oo[j] + (r[j] + r[j + 2]) * half)
     return out
 
 
@@ -117,24 +131,24 @@ def mlri_row_differences(t):
     """Colour differences G - A along rows (A = the row's red or blue), valid on rows
     [4, size - 4) and columns [12, size - 12)."""
     lh, lw = t.shape
+    is_g = site_masks(lw)[2]
     g_t = np.zeros((lh, lw), dtype=np.float32)
     a_t = np.zeros((lh, lw), dtype=np.float32)
-    is_g = np.zeros((lh, lw), dtype=np.uint8)
-    is_a = np.zeros((lh, lw), dtype=np.uint8)
+    kg = np.zeros((lh, lw), dtype=np.float32)
+    ka = np.zeros((lh, lw), dtype=np.float32)
+    half = np.float32(0.5)
+    one = np.float32(1.0)
     for i in range(lh):
-        for j in range(1, lw - 1):
-            between = (t[i, j - 1] + t[i, j + 1]) * np.float32(0.5)
-            if (i + j) & 1:
-                g_t[i, j] = t[i, j]
-                a_t[i, j] = between
-                is_g[i, j] = 1
-            else:
-                a_t[i, j] = t[i, j]
-                g_t[i, j] = between
-                is_a[i, j] = 1
-    g_est = _ri_along_rows(g_t, a_t, is_g)
-    a_est = _ri_along_rows(a_t, g_t, is_a)
-    return g_est - a_est
+        x, green = t[i], is_g[i & 1, 1]          # mask for columns starting at 1
+        og, oa, okg, oka = g_t[i, 1:], a_t[i, 1:], kg[i, 1:], ka[i, 1:]
+        for j in range(lw - 2):
+            between = (x[j] + x[j + 2]) * half
+            gsite = green[j]
+            og[j] = gsite * x[j + 1] + (one - gsite) * between
+            oa[j] = (one - gsite) * x[j + 1] + gsite * between
+            okg[j] = gsite
+            oka[j] = one - gsite
+    return _ri_along_rows(g_t, a_t, kg) - _ri_along_rows(a_t, g_t, ka)
 
 
 @njit(cache=True)
