@@ -42,29 +42,99 @@ def vlog_shaped(x, shaper):
     return shaper[i] + f * (shaper[i + 1] - shaper[i])
 
 
-@njit(parallel=True, cache=True)
+# nnan/ninf/nsz only (no reassociation, no contraction): lets LLVM vectorize the min/max
+# clamps and the sqrt of the row passes while keeping results reproducible.
+_FAST = {"nnan", "ninf", "nsz"}
+ROWS_PER_TASK = 16
+
+
+@njit(parallel=True, cache=True, fastmath=_FAST)
 def render_rgb(rgb, m, flat, n, shaper, out, top):
     """rgb float32 (H, W, 3) linear -> out (H, W, 3): float32 when ``top`` is 1, else the
-    integer dtype of ``out`` with ``flat`` pre-scaled to [0, top] + 0.5."""
+    integer dtype of ``out`` with ``flat`` pre-scaled to [0, top] + 0.5.
+
+    Row by row in four passes over small row buffers, so the arithmetic passes (matrix and
+    shaper coordinates; tetrahedron choice and weights) vectorize and only the table reads
+    stay scalar."""
     h = rgb.shape[0]
     w = rgb.shape[1]
+    n1 = np.float32(n - 1)
+    nn = n * n
+    o3 = nn + n + 1
     zero = np.float32(0.0)
+    one = np.float32(1.0)
     top = np.float32(top)
-    m00, m01, m02 = m[0, 0], m[0, 1], m[0, 2]
-    m10, m11, m12 = m[1, 0], m[1, 1], m[1, 2]
-    m20, m21, m22 = m[2, 0], m[2, 1], m[2, 2]
-    for y in prange(h):
-        for x in range(w):
-            r = rgb[y, x, 0]
-            g = rgb[y, x, 1]
-            b = rgb[y, x, 2]
-            vr = vlog_shaped(m00 * r + m01 * g + m02 * b, shaper)
-            vg = vlog_shaped(m10 * r + m11 * g + m12 * b, shaper)
-            vb = vlog_shaped(m20 * r + m21 * g + m22 * b, shaper)
-            o0, o1, o2 = tetrahedral_packed(flat, n, vr, vg, vb)
-            out[y, x, 0] = min(max(o0, zero), top)
-            out[y, x, 1] = min(max(o1, zero), top)
-            out[y, x, 2] = min(max(o2, zero), top)
+    cut = np.float32(VLOG_CUT1)
+    smax = np.float32(SHAPER_MAX)
+    sinv = np.float32(1.0 / SHAPER_MAX)
+    ssize = np.float32(SHAPER_SIZE)
+    tasks = (h + ROWS_PER_TASK - 1) // ROWS_PER_TASK
+    for task in prange(tasks):
+        lin = np.empty((3, w), np.float32)
+        v = np.empty((3, w), np.float32)
+        si = np.empty((3, w), np.int32)
+        sf = np.empty((3, w), np.float32)
+        p0 = np.empty(w, np.int32)
+        p1 = np.empty(w, np.int32)
+        p2 = np.empty(w, np.int32)
+        wt = np.empty((4, w), np.float32)
+        for y in range(task * ROWS_PER_TASK, min(h, (task + 1) * ROWS_PER_TASK)):
+            # 1. matrix, and where each value falls in the sqrt-spaced shaper
+            for x in range(w):
+                r = rgb[y, x, 0]
+                g = rgb[y, x, 1]
+                b = rgb[y, x, 2]
+                for c in range(3):
+                    value = m[c, 0] * r + m[c, 1] * g + m[c, 2] * b
+                    u = np.sqrt(min(max(value, cut), smax) * sinv) * ssize
+                    iu = np.int32(u)
+                    si[c, x] = iu
+                    sf[c, x] = u - np.float32(iu)
+                    lin[c, x] = value
+            # 2. V-Log: the shaper above the toe, the linear segment below (NaN -> V-Log of 0)
+            for c in range(3):
+                for x in range(w):
+                    i = si[c, x]
+                    s0 = shaper[i]
+                    value = lin[c, x]
+                    toe = np.float32(5.6) * value + np.float32(0.125) if value == value else np.float32(0.125)
+                    v[c, x] = s0 + sf[c, x] * (shaper[i + 1] - s0) if value >= cut else toe
+            # 3. the tetrahedron holding each pixel, and its weights (Kasson et al. 1995)
+            for x in range(w):
+                xr = min(max(v[0, x], zero), one) * n1
+                xg = min(max(v[1, x], zero), one) * n1
+                xb = min(max(v[2, x], zero), one) * n1
+                i = min(np.int32(xr), n - 2)
+                j = min(np.int32(xg), n - 2)
+                k = min(np.int32(xb), n - 2)
+                fr = xr - np.float32(i)
+                fg = xg - np.float32(j)
+                fb = xb - np.float32(k)
+                a_rg = np.int32(fr >= fg)
+                a_rb = np.int32(fr >= fb)
+                a_gb = np.int32(fg >= fb)
+                mr = a_rg & a_rb
+                mg = (1 - mr) & a_gb
+                nb = a_rb & a_gb
+                ng = (1 - nb) & a_rg
+                fmax = max(fr, max(fg, fb))
+                fmin = min(fr, min(fg, fb))
+                fmid = fr + fg + fb - fmax - fmin
+                base = (i * n + j) * n + k
+                p0[x] = base
+                p1[x] = base + mr * nn + mg * n + (1 - mr - mg)
+                p2[x] = base + (nb + ng) * nn + (1 - ng) * n + (1 - nb)      # 1 - nr = nb + ng
+                wt[0, x] = one - fmax
+                wt[1, x] = fmax - fmid
+                wt[2, x] = fmid - fmin
+                wt[3, x] = fmin
+            # 4. the four corners, blended and stored (rounded by the table's +0.5 bias)
+            for c in range(3):
+                for x in range(w):
+                    a = p0[x]
+                    val = (wt[0, x] * flat[a, c] + wt[1, x] * flat[p1[x], c]
+                           + wt[2, x] * flat[p2[x], c] + wt[3, x] * flat[a + o3, c])
+                    out[y, x, c] = min(max(val, zero), top)
     return out
 
 
