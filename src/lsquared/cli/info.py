@@ -141,7 +141,7 @@ def info_table(path: Path, meta: FrameMeta) -> Table:
         if value not in (None, "", []):
             table.add_row(name, str(value))
 
-    row("Camera", " ".join(v for v in (ex.make, ex.model) if v) or "unknown")
+    row("Camera", camera_name(ex.make, ex.model))
     row("Serial number", ex.serial_number)
     row("Lens", " ".join(v for v in (ex.lens_make, ex.lens_model) if v))
     exposure = ", ".join(v for v in (format_exposure_time(ex.exposure_time), format_f_number(ex.f_number)) if v)
@@ -203,3 +203,10 @@ def info_command(
 
 def register(app: typer.Typer) -> None:
     app.command("info", no_args_is_help=True)(info_command)
+
+
+def camera_name(make: str | None, model: str | None) -> str:
+    """"Canon" + "Canon EOS 550D" reads "Canon EOS 550D", not "Canon Canon EOS 550D"."""
+    if make and model and model.lower().startswith(make.split()[0].lower()):
+        return model
+    return " ".join(v for v in (make, model) if v) or "unknown"
