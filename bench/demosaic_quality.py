@@ -127,6 +127,12 @@ def tables(methods, scores, speeds, megapixels, command, threads, load) -> str:
     for label, value in PUBLISHED_OTHERS:
         out.append(f"| {label} | | | {value} | | | |")
     out.append("")
+    if load > 1.5:
+        out.append(f"Measured while the machine was shared and busy (load average {load:.1f} on "
+                   f"{os.cpu_count()} cores): wall-clock MP/s is well below a quiet machine's. MP/CPU-s "
+                   "is disturbed less; a kernel that keeps n idle cores busy reaches up to n times it. "
+                   "To be re-measured on a quiet machine.")
+        out.append("")
     out.append("Per image (CPSNR in dB, border 10):")
     out.append("")
     out.append("| image | " + " | ".join(methods) + " |")
