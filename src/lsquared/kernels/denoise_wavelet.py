@@ -1,4 +1,4 @@
-"""Hot loops of the raw-domain wavelet denoiser (ops/denoise.py has the method and its reasons).
+"""Hot loops of the raw-domain pyramid denoiser (ops/denoise.py has the method and its reasons).
 
 A Bayer mosaic is seen as four half-resolution planes (R, G1, G2, B: one photosite of each
 per 2x2 cell), rotated per cell by an orthonormal 4x4 transform into one luminance and three
@@ -6,9 +6,28 @@ colour-difference planes; each plane is decomposed into a Laplacian pyramid (Bur
 "The Laplacian pyramid as a compact image code", IEEE Trans. Comm. 31(4), 1983) and every
 detail coefficient is scaled by a locally adaptive Wiener gain (Mihcak, Kozintsev,
 Ramchandran & Moulin, "Low-complexity image denoising based on statistical modeling of
-wavelet coefficients", IEEE SPL 6(12), 1999).  A pyramid costs about 4/3 of its finest level,
-where an undecimated wavelet transform costs a full-size pass per level: on 24 megapixels
-that is the difference between a fraction of a second and several seconds.
+wavelet coefficients", IEEE SPL 6(12), 1999).
+
+How it is scheduled.  One level of the pyramid is two fused passes over bands of rows:
+
+- ``reduce_*``: REDUCE (Burt & Adelson's 5-tap (1 4 6 4 1)/16 filter both ways, every second
+  sample kept) of the plane and of its noise variance;
+- ``reconstruct_*``: for each row, the detail d = c - EXPAND(c1) of its own and its two
+  neighbour rows, the Wiener gain from d² over 3x3 and the noise variance, and the result
+  EXPAND(c1') + gain * d, where c1' is the next level after its own denoising.  This is the
+  collapse of the pyramid written so that no detail level is ever stored.
+
+At the finest level (three quarters of the work) the four planes and their noise variances
+are never stored either: ``reduce_cfa`` and ``reconstruct_cfa`` compute them from the mosaic
+row by row, and the latter writes the denoised mosaic directly.  So the finest level costs two
+reads of the mosaic and one write; the coarser levels are a quarter, a sixteenth ... of it.
+Each band's intermediates are a few rows wide and stay in the caches; bands run in parallel.
+The output arrays are allocated by the caller with numpy (huge pages: a 96 MB result is
+several times cheaper to first touch than one allocated inside numba).
+
+Boundaries follow the first implementation (so results match it to float rounding): REDUCE
+mirrors without repeating the edge sample; EXPAND and the 3x3 window mirror at the start and
+replicate at the end.
 """
 
 from __future__ import annotations
@@ -18,195 +37,320 @@ from functools import cache
 import numpy as np
 from numba import njit, prange
 
-SQRT_HALF = np.float32(np.sqrt(0.5))
-B3 = (1.0 / 16.0, 4.0 / 16.0, 6.0 / 16.0, 4.0 / 16.0, 1.0 / 16.0)
+F32 = np.float32
+R6, R4, R1 = F32(6.0 / 16.0), F32(4.0 / 16.0), F32(1.0 / 16.0)     # REDUCE taps
+E6, E1, HALF = F32(0.75), F32(0.125), F32(0.5)                     # EXPAND: (1 6 1)/8, (4 4)/8
+SQRT_HALF = F32(np.sqrt(0.5))
+NINTH = F32(1.0 / 9.0)
+BAND = 16                     # rows of the finer level per parallel task (intermediates in L2)
+
+
+# --- rows -------------------------------------------------------------------------------------
+
+@njit(cache=True, inline="always")
+def _reflect(k, n):
+    """k folded into [0, n) for -n < k < 2n - 1 (numpy 'reflect': the edge is not repeated)."""
+    if k < 0:
+        return -k
+    if k >= n:
+        return 2 * (n - 1) - k
+    return k
 
 
 @njit(cache=True, inline="always")
-def _near(i, a, n):
-    """Index i - 1, i, i + 1 for a = 0, 1, 2, mirrored at the start and replicated at the end."""
-    k = np.int64(i) + np.int64(a) - 1
+def _near(k, n):
+    """Neighbour row/column k in [-1, n]: mirrored at the start, replicated at the end."""
     return abs(k) if k < n else n - 1
 
 
+@njit(cache=True, inline="always")
+def _reduce_at(src, j, out):
+    w = src.shape[0]
+    x = 2 * j
+    out[j] = (R6 * src[x] + R4 * (src[_reflect(x - 1, w)] + src[_reflect(x + 1, w)])
+              + R1 * (src[_reflect(x - 2, w)] + src[_reflect(x + 2, w)]))
+
+
+@njit(cache=True)
+def _reduce_row(src, out):
+    """Horizontal REDUCE of one row: out[j] = (1 4 6 4 1)/16 around src[2j], mirrored."""
+    w = src.shape[0]
+    w1 = out.shape[0]
+    last = (w - 3) // 2                          # the last j whose taps stay inside
+    for j in range(1, last + 1):
+        x = 2 * j
+        out[j] = R6 * src[x] + R4 * (src[x - 1] + src[x + 1]) + R1 * (src[x - 2] + src[x + 2])
+    _reduce_at(src, 0, out)
+    for j in range(max(last + 1, 1), w1):
+        _reduce_at(src, j, out)
+
+
+@njit(cache=True)
+def _reduce_rows(hb, t, out):
+    """Vertical REDUCE: out = (1 4 6 4 1)/16 of the horizontally reduced rows hb[t .. t + 4]."""
+    a, b, c, d, e = hb[t], hb[t + 1], hb[t + 2], hb[t + 3], hb[t + 4]
+    for j in range(out.shape[0]):
+        out[j] = R6 * c[j] + R4 * (b[j] + d[j]) + R1 * (a[j] + e[j])
+
+
+@njit(cache=True, inline="always")
+def _expand_at(tmp, j, out):
+    ws = tmp.shape[0]
+    w = out.shape[0]
+    right = tmp[min(j + 1, ws - 1)]
+    if 2 * j < w:
+        out[2 * j] = E6 * tmp[j] + E1 * (tmp[abs(j - 1)] + right)
+    if 2 * j + 1 < w:
+        out[2 * j + 1] = HALF * (tmp[j] + right)
+
+
+@njit(cache=True)
+def _expand_row(small, y, tmp, out):
+    """Row y of EXPAND(small) to out's width: the vertical (1 6 1)/8 or (4 4)/8 of small's rows
+    into ``tmp``, then the same horizontally."""
+    hs, ws = small.shape
+    w = out.shape[0]
+    i = y >> 1
+    i1 = min(i + 1, hs - 1)
+    a = small[i]
+    b = small[i1]
+    if y & 1:
+        for j in range(ws):
+            tmp[j] = HALF * (a[j] + b[j])
+    else:
+        c = small[abs(i - 1)]
+        for j in range(ws):
+            tmp[j] = E6 * a[j] + E1 * (c[j] + b[j])
+    inner = min(ws - 1, w // 2)                  # j < inner: both outputs and j + 1 inside
+    for j in range(1, inner):
+        out[2 * j] = E6 * tmp[j] + E1 * (tmp[j - 1] + tmp[j + 1])
+        out[2 * j + 1] = HALF * (tmp[j] + tmp[j + 1])
+    _expand_at(tmp, 0, out)
+    for j in range(max(inner, 1), ws):
+        _expand_at(tmp, j, out)
+
+
+@njit(cache=True)
+def _detail_row(c, up, d, sq):
+    """The detail d = c - up of a row and its square."""
+    for j in range(d.shape[0]):
+        x = c[j] - up[j]
+        d[j] = x
+        sq[j] = x * x
+
+
+@njit(cache=True)
+def _wiener_row(sq, t, d, up, var, frac, k2, scratch, out):
+    """out = up + g d, g = s² / (s² + k² n²): n² = frac * var, s² = max(E - n², 0), E the mean
+    of d² over 3x3 (sq[t - 1 .. t + 1] are the rows of d²; ``scratch``: two rows)."""
+    w = out.shape[0]
+    a, b, c = sq[t - 1], sq[t], sq[t + 1]
+    col = scratch[0]
+    box = scratch[1]
+    for j in range(w):
+        col[j] = a[j] + b[j] + c[j]
+    for j in range(1, w - 1):
+        box[j] = col[j - 1] + col[j] + col[j + 1]
+    box[0] = col[1] + col[0] + col[1]
+    box[w - 1] = col[w - 2] + col[w - 1] + col[w - 1]
+    zero = F32(0.0)
+    one = F32(1.0)
+    for j in range(w):
+        e = box[j] * NINTH
+        n2 = frac * var[j]
+        s2 = max(e - n2, zero)
+        den = s2 + k2 * n2
+        g = s2 / den if den > zero else one
+        out[j] = up[j] + g * d[j]
+
+
+# --- the mosaic: the finest level, planes computed on the fly ----------------------------------
+
+@njit(cache=True)
+def _cfa_row(cfa, r, coef, const, q, out):
+    """Row r of quantity q of the mosaic's 2x2 cells (e00, e01, e10, e11 in raster order):
+    q < 4: plane q = sum_k coef[q, k] e_k; q >= 4: a noise variance,
+    const[q] + sum_k coef[q, k] max(e_k, 0).  The coefficients carry the cell's phase, so
+    every loop reads the cells the same way (and vectorizes)."""
+    r0 = cfa[2 * r]
+    r1 = cfa[2 * r + 1]
+    a0, a1, a2, a3 = coef[q, 0], coef[q, 1], coef[q, 2], coef[q, 3]
+    if q < 4:
+        for j in range(out.shape[0]):
+            out[j] = a0 * r0[2 * j] + a1 * r0[2 * j + 1] + a2 * r1[2 * j] + a3 * r1[2 * j + 1]
+    else:
+        zero = F32(0.0)
+        k = const[q]
+        for j in range(out.shape[0]):
+            out[j] = k + (a0 * max(r0[2 * j], zero) + a1 * max(r0[2 * j + 1], zero)
+                          + a2 * max(r1[2 * j], zero) + a3 * max(r1[2 * j + 1], zero))
+
+
 @njit(parallel=True, cache=True)
-def cfa_to_planes(cfa, pos, slope, offset):
-    """(H, W) mosaic -> planes (4, H//2, W//2): y = (R+G1+G2+B)/2, u = (R-B)/√2,
-    v = (G1+G2-R-B)/2, d = (G1-G2)/√2 — orthonormal, so white noise of equal variance stays
-    white and equal — and their noise variances (3, H//2, W//2) for y and v, u, d, from each
-    channel's value: var_c = slope[c] * max(x_c, 0) + offset[c] (white-balanced units; the
-    noisy value itself is a good enough signal estimate: a 10 % error in a variance barely
-    moves a Wiener gain).  ``pos``: (row, col) in the 2x2 cell of R, G1, G2, B."""
+def reduce_cfa(cfa, coef, const, planes1, var1):
+    """REDUCE of the four planes (into planes1 (4, h1, w1)) and of their three noise variances
+    (var1 (3, h1, w1)) of a mosaic, computed from it on the fly (``_cfa_row``)."""
     h2 = cfa.shape[0] // 2
     w2 = cfa.shape[1] // 2
-    out = np.empty((4, h2, w2), np.float32)
-    var = np.empty((3, h2, w2), np.float32)
-    for i in prange(h2):
-        for j in range(w2):
-            r = cfa[2 * i + pos[0, 0], 2 * j + pos[0, 1]]
-            g1 = cfa[2 * i + pos[1, 0], 2 * j + pos[1, 1]]
-            g2 = cfa[2 * i + pos[2, 0], 2 * j + pos[2, 1]]
-            b = cfa[2 * i + pos[3, 0], 2 * j + pos[3, 1]]
-            out[0, i, j] = 0.5 * (r + g1 + g2 + b)
-            out[1, i, j] = SQRT_HALF * (r - b)
-            out[2, i, j] = 0.5 * (g1 + g2 - r - b)
-            out[3, i, j] = SQRT_HALF * (g1 - g2)
-            vr = slope[0] * max(r, 0.0) + offset[0]
-            vg1 = slope[1] * max(g1, 0.0) + offset[1]
-            vg2 = slope[2] * max(g2, 0.0) + offset[2]
-            vb = slope[3] * max(b, 0.0) + offset[3]
-            var[0, i, j] = 0.25 * (vr + vg1 + vg2 + vb)     # y and v: weights ±1/2 on all four
-            var[1, i, j] = 0.5 * (vr + vb)                  # u: ±1/√2 on R and B
-            var[2, i, j] = 0.5 * (vg1 + vg2)                # d: ±1/√2 on the greens
-    return out, var
+    h1 = planes1.shape[1]
+    w1 = planes1.shape[2]
+    half_band = BAND // 2
+    for band in prange((h1 + half_band - 1) // half_band):
+        i0 = band * half_band
+        i1 = min(h1, i0 + half_band)
+        n = 2 * (i1 - i0) + 3                    # source rows 2 i0 - 2 .. 2 i1
+        row = np.empty(w2, F32)
+        hb = np.empty((n, w1), F32)
+        for q in range(7):
+            for t in range(n):
+                _cfa_row(cfa, _reflect(2 * i0 - 2 + t, h2), coef, const, q, row)
+                _reduce_row(row, hb[t])
+            for i in range(i0, i1):
+                _reduce_rows(hb, 2 * (i - i0), planes1[q, i] if q < 4 else var1[q - 4, i])
 
 
 @njit(parallel=True, cache=True)
-def planes_to_cfa(planes, pos, cfa):
-    """Inverse of ``cfa_to_planes`` into a copy of ``cfa`` (an odd last row/column is kept)."""
-    out = cfa.copy()
-    h2 = planes.shape[1]
-    w2 = planes.shape[2]
-    for i in prange(h2):
-        for j in range(w2):
-            y = planes[0, i, j]
-            u = planes[1, i, j]
-            v = planes[2, i, j]
-            d = planes[3, i, j]
-            out[2 * i + pos[0, 0], 2 * j + pos[0, 1]] = 0.5 * (y - v) + SQRT_HALF * u
-            out[2 * i + pos[3, 0], 2 * j + pos[3, 1]] = 0.5 * (y - v) - SQRT_HALF * u
-            out[2 * i + pos[1, 0], 2 * j + pos[1, 1]] = 0.5 * (y + v) + SQRT_HALF * d
-            out[2 * i + pos[2, 0], 2 * j + pos[2, 1]] = 0.5 * (y + v) - SQRT_HALF * d
-    return out
+def reconstruct_cfa(cfa, coef, const, inv, kinds, planes1, denoised1, fracs, strengths, out):
+    """The finest level: for each plane q with strengths[q] > 0, EXPAND(denoised1[q]) + the
+    Wiener-shrunk detail of the plane against EXPAND(planes1[q]) (noise variance: quantity
+    kinds[q] of ``_cfa_row``, this level's share fracs[q] of it), then the inverse cell
+    transform e_k = sum_q inv[k, q] plane_q into ``out`` (an odd last row/column is the
+    caller's).  Planes with strength 0 pass unchanged."""
+    h2 = cfa.shape[0] // 2
+    w2 = cfa.shape[1] // 2
+    for band in prange((h2 + BAND - 1) // BAND):
+        r0 = band * BAND
+        r1 = min(h2, r0 + BAND)
+        nb = r1 - r0
+        res = np.empty((4, nb, w2), F32)
+        d = np.empty((nb + 2, w2), F32)          # detail of rows r0 - 1 .. r1 (neighbours mapped)
+        sq = np.empty((nb + 2, w2), F32)
+        c = np.empty(w2, F32)
+        up = np.empty(w2, F32)
+        var = np.empty(w2, F32)
+        scratch = np.empty((2, w2), F32)
+        tmp = np.empty(planes1.shape[2], F32)
+        for q in range(4):
+            if strengths[q] <= 0:
+                for t in range(nb):
+                    _cfa_row(cfa, r0 + t, coef, const, q, res[q, t])
+                continue
+            k2 = strengths[q] * strengths[q]
+            for t in range(nb + 2):
+                r = _near(r0 - 1 + t, h2)
+                _cfa_row(cfa, r, coef, const, q, c)
+                _expand_row(planes1[q], r, tmp, up)
+                _detail_row(c, up, d[t], sq[t])
+            for t in range(nb):
+                _cfa_row(cfa, r0 + t, coef, const, kinds[q], var)
+                _expand_row(denoised1[q], r0 + t, tmp, up)
+                _wiener_row(sq, t + 1, d[t + 1], up, var, fracs[q], k2, scratch, res[q, t])
+        for t in range(nb):                      # inverse of the orthonormal cell transform
+            y, u, v, g = res[0, t], res[1, t], res[2, t], res[3, t]
+            o0 = out[2 * (r0 + t)]
+            o1 = out[2 * (r0 + t) + 1]
+            for j in range(w2):
+                o0[2 * j] = inv[0, 0] * y[j] + inv[0, 1] * u[j] + inv[0, 2] * v[j] + inv[0, 3] * g[j]
+                o0[2 * j + 1] = inv[1, 0] * y[j] + inv[1, 1] * u[j] + inv[1, 2] * v[j] + inv[1, 3] * g[j]
+                o1[2 * j] = inv[2, 0] * y[j] + inv[2, 1] * u[j] + inv[2, 2] * v[j] + inv[2, 3] * g[j]
+                o1[2 * j + 1] = inv[3, 0] * y[j] + inv[3, 1] * u[j] + inv[3, 2] * v[j] + inv[3, 3] * g[j]
 
 
-def _taps(n_out: int, n_in: int, stride: int, offsets) -> np.ndarray:
-    """Mirrored source indices (n_out, len(offsets)) of ``stride * i + offset``."""
-    i = np.arange(n_out)[:, None] * stride + np.asarray(offsets)[None, :]
-    period = max(2 * (n_in - 1), 1)
-    i = np.abs(i) % period
-    return np.where(i < n_in, i, period - i).astype(np.int32)
+# --- one plane: the coarser levels, and monochrome sensors -------------------------------------
+
+@njit(parallel=True, cache=True)
+def reduce_plane(src, out):
+    """REDUCE of a plane into out ((h + 1) // 2, (w + 1) // 2)."""
+    h = src.shape[0]
+    h1, w1 = out.shape
+    half_band = BAND // 2
+    for band in prange((h1 + half_band - 1) // half_band):
+        i0 = band * half_band
+        i1 = min(h1, i0 + half_band)
+        n = 2 * (i1 - i0) + 3
+        hb = np.empty((n, w1), F32)
+        for t in range(n):
+            _reduce_row(src[_reflect(2 * i0 - 2 + t, h)], hb[t])
+        for i in range(i0, i1):
+            _reduce_rows(hb, 2 * (i - i0), out[i])
 
 
 @njit(parallel=True, cache=True)
-def _reduce(src, rows):
-    """Burt & Adelson REDUCE: (1 4 6 4 1)/16 both ways, every second sample kept.  rows:
-    (n_out, 5) mirrored source row indices; columns are mirrored at the two ends only, so the
-    inner loops are plain arithmetic."""
-    h, w = src.shape
-    h2 = rows.shape[0]
-    w2 = (w + 1) // 2
-    tmp = np.empty((h, w2), np.float32)
-    for y in prange(h):
-        for j in range(w2):
-            if 1 <= j and 2 * j + 2 < w:
-                x = 2 * j
-                tmp[y, j] = (0.375 * src[y, x] + 0.25 * (src[y, x - 1] + src[y, x + 1])
-                             + 0.0625 * (src[y, x - 2] + src[y, x + 2]))
-            else:
-                acc = 0.0
-                for k in range(-2, 3):
-                    x = abs(2 * j + k)
-                    if x >= w:
-                        x = 2 * (w - 1) - x
-                    acc += (0.375 if k == 0 else (0.25 if abs(k) == 1 else 0.0625)) * src[y, x]
-                tmp[y, j] = acc
-    out = np.empty((h2, w2), np.float32)
-    for i in prange(h2):
-        r = rows[i]
-        for j in range(w2):
-            out[i, j] = (0.375 * tmp[r[2], j] + 0.25 * (tmp[r[1], j] + tmp[r[3], j])
-                         + 0.0625 * (tmp[r[0], j] + tmp[r[4], j]))
-    return out
-
-
-@njit(parallel=True, cache=True)
-def _expand(src, h, w):
-    """Burt & Adelson EXPAND to (h, w): even samples (1 6 1)/8 of their neighbours, odd ones
-    (4 4)/8, both ways (the interpolation REDUCE's kernel implies)."""
-    hs, ws = src.shape
-    tmp = np.empty((hs, w), np.float32)
-    for i in prange(hs):
-        for j in range(ws):                     # columns 2j and 2j + 1
-            left = src[i, abs(j - 1)]
-            right = src[i, min(j + 1, ws - 1)]
-            c = src[i, j]
-            if 2 * j < w:
-                tmp[i, 2 * j] = 0.75 * c + 0.125 * (left + right)
-            if 2 * j + 1 < w:
-                tmp[i, 2 * j + 1] = 0.5 * (c + right)
-    out = np.empty((h, w), np.float32)
-    for y in prange(h):
-        i = y >> 1
-        if y & 1:
-            i1 = min(i + 1, hs - 1)
-            for x in range(w):
-                out[y, x] = 0.5 * (tmp[i, x] + tmp[i1, x])
-        else:
-            i0 = abs(i - 1)
-            i1 = min(i + 1, hs - 1)
-            for x in range(w):
-                out[y, x] = 0.75 * tmp[i, x] + 0.125 * (tmp[i0, x] + tmp[i1, x])
-    return out
-
-
-@njit(parallel=True, cache=True)
-def _shrink(c, up, var, noise_scale, strength):
-    """Detail d = c - up, scaled by the Wiener gain s² / (s² + k² n²): n² = noise_scale * var
-    (this level's share of the noise), s² = max(E - n², 0), E the mean of d² over 3x3."""
-    h, w = c.shape
+def reconstruct_plane(plane, var, small, denoised_small, frac, strength, out):
+    """One level of one plane into ``out``: EXPAND(denoised_small) + the Wiener-shrunk detail
+    plane - EXPAND(small), whose noise variance is frac * var."""
+    h, w = plane.shape
     k2 = strength * strength
-    out = np.empty((h, w), np.float32)
-    for i in prange(h):
-        i0 = _near(i, 0, h)
-        i2 = _near(i, 2, h)
-        col = np.empty(w, np.float32)           # d² summed over the three rows, per column
-        for j in range(w):
-            d0 = c[i0, j] - up[i0, j]
-            d1 = c[i, j] - up[i, j]
-            d2 = c[i2, j] - up[i2, j]
-            col[j] = d0 * d0 + d1 * d1 + d2 * d2
-        for j in range(w):
-            e = (col[_near(j, 0, w)] + col[j] + col[_near(j, 2, w)]) * (1.0 / 9.0)
-            n2 = noise_scale * var[i, j]
-            s2 = max(e - n2, 0.0)
-            den = s2 + k2 * n2
-            g = s2 / den if den > 0.0 else 1.0
-            out[i, j] = g * (c[i, j] - up[i, j])
-    return out
+    for band in prange((h + BAND - 1) // BAND):
+        r0 = band * BAND
+        r1 = min(h, r0 + BAND)
+        nb = r1 - r0
+        d = np.empty((nb + 2, w), F32)
+        sq = np.empty((nb + 2, w), F32)
+        up = np.empty(w, F32)
+        scratch = np.empty((2, w), F32)
+        tmp = np.empty(small.shape[1], F32)
+        for t in range(nb + 2):
+            r = _near(r0 - 1 + t, h)
+            _expand_row(small, r, tmp, up)
+            _detail_row(plane[r], up, d[t], sq[t])
+        for t in range(nb):
+            _expand_row(denoised_small, r0 + t, tmp, up)
+            _wiener_row(sq, t + 1, d[t + 1], up, var[r0 + t], frac, k2, scratch, out[r0 + t])
 
 
 @njit(parallel=True, cache=True)
-def _add(a, b):
-    h, w = a.shape
+def expand_plane(small, out):
+    """EXPAND of ``small`` to out's shape."""
+    for band in prange((out.shape[0] + BAND - 1) // BAND):
+        tmp = np.empty(small.shape[1], F32)
+        for y in range(band * BAND, min(out.shape[0], band * BAND + BAND)):
+            _expand_row(small, y, tmp, out[y])
+
+
+@njit(parallel=True, cache=True)
+def plane_variance(plane, slope, offset, out):
+    """Noise variance of a single plane from its own values: slope * max(x, 0) + offset."""
+    h, w = plane.shape
+    zero = F32(0.0)
     for i in prange(h):
         for j in range(w):
-            a[i, j] += b[i, j]
-    return a
+            out[i, j] = slope * max(plane[i, j], zero) + offset
 
+
+# --- drivers ----------------------------------------------------------------------------------
 
 def reduce(plane: np.ndarray) -> np.ndarray:
-    h = plane.shape[0]
-    return _reduce(plane, _taps((h + 1) // 2, h, 2, (-2, -1, 0, 1, 2)))
+    out = np.empty(((plane.shape[0] + 1) // 2, (plane.shape[1] + 1) // 2), np.float32)
+    reduce_plane(plane, out)
+    return out
 
 
-def denoise_plane(plane: np.ndarray, var: np.ndarray, strength: float, levels: int) -> np.ndarray:
-    """One plane through a Laplacian pyramid (Burt & Adelson 1983) with ``levels`` detail
-    levels, each Wiener-shrunk against its share of the noise, then collapsed."""
-    fractions = level_noise_fractions(levels)
-    pyramid = []
-    c, v = plane, var
-    for j in range(levels):
-        if min(c.shape) < 8:
-            break
-        small = reduce(c)
-        up = _expand(small, c.shape[0], c.shape[1])
-        pyramid.append(_shrink(c, up, v, np.float32(fractions[j]), np.float32(strength)))
-        c = small
-        v = reduce(v)
-    for detail in reversed(pyramid):
-        c = _add(_expand(c, detail.shape[0], detail.shape[1]), detail)
-    return c
+def expand(small: np.ndarray, h: int, w: int) -> np.ndarray:
+    """EXPAND to (h, w) (the noise fractions and tests; the levels fuse it)."""
+    out = np.empty((h, w), np.float32)
+    expand_plane(small, out)
+    return out
+
+
+def denoise_levels(plane: np.ndarray, variances: list[np.ndarray], fractions, strength: float,
+                   levels: int, level: int = 0, out: np.ndarray | None = None) -> np.ndarray:
+    """Levels ``level`` .. ``levels`` - 1 of one plane's pyramid (``plane`` is level ``level``),
+    Wiener-shrunk, collapsed, into ``out`` (a new array when None).  ``variances[j]``: the
+    plane's noise variance at level j; the list is extended as needed, so planes that share a
+    variance share its pyramid.  ``fractions[j]``: level j's share of the noise variance."""
+    if level >= levels or min(plane.shape) < 8:
+        if out is None:
+            return plane
+        out[...] = plane
+        return out
+    out = np.empty_like(plane) if out is None else out
+    small = reduce(plane)
+    if len(variances) <= level + 1:
+        variances.append(reduce(variances[level]))
+    denoised_small = denoise_levels(small, variances, fractions, strength, levels, level + 1)
+    reconstruct_plane(plane, variances[level], small, denoised_small, F32(fractions[level]), F32(strength), out)
+    return out
 
 
 @cache
@@ -217,21 +361,10 @@ def level_noise_fractions(levels: int) -> tuple[float, ...]:
     rng = np.random.default_rng(19830401)
     c = rng.standard_normal((n, n)).astype(np.float32)
     out = []
-    for j in range(levels):
+    for _ in range(levels):
         small = reduce(c)
-        d = c - _expand(small, c.shape[0], c.shape[1])
+        d = c - expand(small, c.shape[0], c.shape[1])
         m = max(d.shape[0] // 8, 2)
         out.append(float(np.mean(d[m:-m, m:-m].astype(np.float64) ** 2)))
         c = small
     return tuple(out)
-
-
-@njit(parallel=True, cache=True)
-def plane_variance(plane, slope, offset):
-    """Noise variance of a single plane from its own values: slope * max(x, 0) + offset."""
-    h, w = plane.shape
-    out = np.empty_like(plane)
-    for i in prange(h):
-        for j in range(w):
-            out[i, j] = slope * max(plane[i, j], 0.0) + offset
-    return out

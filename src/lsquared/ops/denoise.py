@@ -11,11 +11,12 @@ Poisson-Gaussian law var(x) = S x + O (x before white balance, 1 = white level):
   y = (R+G1+G2+B)/2, two colour differences u = (R-B)/√2, v = (G1+G2-R-B)/2, and the green
   difference d = (G1-G2)/√2 (green imbalance, and detail at the Nyquist frequency).
   Orthonormal: the noise of each plane is known exactly from the channels' noise.
-- Each plane is decomposed by the undecimated B3-spline a trous wavelet transform (Starck &
-  Murtagh 1994); a detail coefficient w is scaled by the locally adaptive Wiener gain
-  s² / (s² + k² n²), with n² the noise variance of that level at that place (from the
-  noise model at the local brightness) and s² = max(E[w²] - n², 0) over its 3x3 neighbours
-  (Mihcak et al. 1999).  Edges and texture (E >> n²) pass; flat noise (E ≈ n²) goes.
+- Each plane is decomposed into a Laplacian pyramid (Burt & Adelson 1983); a detail
+  coefficient w is scaled by the locally adaptive Wiener gain s² / (s² + k² n²), with n² the
+  noise variance of that level at that place (from the noise model at the local brightness)
+  and s² = max(E[w²] - n², 0) over its 3x3 neighbours (Mihcak et al. 1999).  Edges and
+  texture (E >> n²) pass; flat noise (E ≈ n²) goes.  The kernels (kernels/denoise_wavelet.py)
+  fuse each level into two passes and never store the finest level's planes.
 - k is the strength: ``luma`` for y and d (3 levels: luminance noise is fine-grained),
   ``chroma`` for u and v (5 levels: colour noise is blotchy, and the eye forgives colour
   smoothing).  0 leaves a plane untouched; 1 is the statistically balanced Wiener gain.
@@ -120,6 +121,39 @@ def resolve_denoise(frame: Frame, params: DenoiseParams) -> DenoiseParams:
                                luma=float(luma or 0.0), chroma=float(chroma or 0.0))
 
 
+# The cell transform: rows y, u, v, d over the channels (R, G1, G2, B); orthonormal.
+_S = float(np.sqrt(0.5))
+CELL = np.array([[0.5, 0.5, 0.5, 0.5], [_S, 0.0, 0.0, -_S], [-0.5, 0.5, 0.5, -0.5], [0.0, _S, -_S, 0.0]])
+VARIANCE_OF = (4, 5, 4, 6)      # the kernel's variance quantity of each plane (y and v share one)
+
+
+def cell_coefficients(pattern: str, slope, offset) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """What the kernels need to read the planes and their noise variances from a mosaic's 2x2
+    cells (e00, e01, e10, e11 in raster order) and to write them back, for the phase
+    ``pattern`` and per-channel noise var_c = slope_c max(x_c, 0) + offset_c (R, G1, G2, B).
+    coef (7, 4), const (7,): plane q = sum_k coef[q, k] e_k (q < 4); the variances of y and v
+    (4), u (5), d (6) = const + sum_k coef[q, k] max(e_k, 0), since var(sum a_c x_c) =
+    sum a_c² var_c for independent photosites.  inv (4, 4): e_k = sum_q inv[k, q] plane_q
+    (the transpose: the transform is orthonormal)."""
+    chmap = cfa_channel_map(pattern)
+    cells = [(dy, dx) for dy in range(2) for dx in range(2)]
+    greens = [k for k, c in enumerate(cells) if chmap[c] == 1]
+    red = next(k for k, c in enumerate(cells) if chmap[c] == 0)
+    blue = next(k for k, c in enumerate(cells) if chmap[c] == 2)
+    channel_at = np.empty(4, np.int64)                 # (R, G1, G2, B) index at cell position k
+    for c, k in enumerate([red, greens[0], greens[1], blue]):
+        channel_at[k] = c
+    slope, offset = np.asarray(slope, np.float64), np.asarray(offset, np.float64)
+    coef = np.zeros((7, 4))
+    const = np.zeros(7)
+    coef[:4] = CELL[:, channel_at]
+    for kind, q in ((4, 0), (5, 1), (6, 3)):
+        weights = CELL[q] ** 2
+        coef[kind] = (weights * slope)[channel_at]
+        const[kind] = float(np.sum(weights * offset))
+    return coef.astype(np.float32), const.astype(np.float32), CELL.T[channel_at].astype(np.float32)
+
+
 def denoise_mosaic(cfa: np.ndarray, pattern: str, profile: tuple[float, float], multipliers=(1.0, 1.0, 1.0),
                    *, luma: float = 1.0, chroma: float = 1.0, luma_levels: int = 3,
                    chroma_levels: int = 5) -> np.ndarray:
@@ -127,35 +161,42 @@ def denoise_mosaic(cfa: np.ndarray, pattern: str, profile: tuple[float, float], 
     before white balance was var = S x + O (``profile`` = (S, O)) and which was then scaled by
     ``multipliers`` (R, G, B).  Returns a new float32 mosaic (method in the module docstring)."""
     cfa = np.ascontiguousarray(cfa, dtype=np.float32)
-    if luma <= 0 and chroma <= 0 or min(cfa.shape) < 4:
+    h2, w2 = cfa.shape[0] // 2, cfa.shape[1] // 2
+    levels = (luma_levels, chroma_levels, chroma_levels, luma_levels)           # y, u, v, d
+    strengths = np.array([k if n > 0 else 0.0 for k, n in zip((luma, chroma, chroma, luma), levels)], np.float32)
+    if not strengths.any() or min(h2, w2) < 8:
         return cfa.copy()
-    chmap = cfa_channel_map(pattern)
-    cells = [(dy, dx) for dy in range(2) for dx in range(2)]
-    greens = [c for c in cells if chmap[c] == 1]
-    red = next(c for c in cells if chmap[c] == 0)
-    blue = next(c for c in cells if chmap[c] == 2)
-    pos = np.array([red, greens[0], greens[1], blue], dtype=np.int64)
     m = np.asarray(multipliers, dtype=np.float64)[[0, 1, 1, 2]]
     s, o = profile
     # white-balanced channel c = m_c * x: var = m_c² (S x + O) = m_c S (m_c x) + m_c² O
-    slope = (m * s).astype(np.float32)
-    offset = (m * m * max(o, 0.0)).astype(np.float32)
-    planes, var = dk.cfa_to_planes(cfa, pos, slope, offset)
-    out = np.empty_like(planes)
-    for p, (strength, levels, v) in enumerate([(luma, luma_levels, var[0]), (chroma, chroma_levels, var[1]),
-                                              (chroma, chroma_levels, var[0]), (luma, luma_levels, var[2])]):
-        out[p] = dk.denoise_plane(planes[p], v, strength, levels) if strength > 0 and levels > 0 else planes[p]
-    return dk.planes_to_cfa(out, pos, cfa)
+    coef, const, inv = cell_coefficients(pattern, m * s, m * m * max(o, 0.0))
+    planes1 = np.empty((4, (h2 + 1) // 2, (w2 + 1) // 2), np.float32)
+    var1 = np.empty((3, *planes1.shape[1:]), np.float32)
+    dk.reduce_cfa(cfa, coef, const, planes1, var1)
+    variances = [[None, var1[k]] for k in range(3)]        # per variance kind, by level (0 is never read)
+    denoised1 = np.empty_like(planes1)
+    for q in range(4):
+        if strengths[q] > 0:
+            dk.denoise_levels(planes1[q], variances[VARIANCE_OF[q] - 4], dk.level_noise_fractions(levels[q]),
+                              float(strengths[q]), levels[q], 1, denoised1[q])
+    fractions = np.array([dk.level_noise_fractions(n)[0] if n > 0 else 0.0 for n in levels], np.float32)
+    out = np.empty_like(cfa)
+    out[2 * h2:] = cfa[2 * h2:]                            # an odd last row or column is kept
+    out[:, 2 * w2:] = cfa[:, 2 * w2:]
+    dk.reconstruct_cfa(cfa, coef, const, inv, np.array(VARIANCE_OF, np.int64), planes1, denoised1,
+                       fractions, strengths, out)
+    return out
 
 
 def denoise_mono(data: np.ndarray, profile: tuple[float, float], *, luma: float = 1.0, levels: int = 3) -> np.ndarray:
     """Denoise one linear plane (a monochrome sensor): the luminance branch only."""
     data = np.ascontiguousarray(data, dtype=np.float32)
-    if luma <= 0 or levels <= 0 or min(data.shape) < 4:
+    if luma <= 0 or levels <= 0 or min(data.shape) < 8:
         return data.copy()
     s, o = profile
-    var = dk.plane_variance(data, np.float32(s), np.float32(max(o, 0.0)))
-    return dk.denoise_plane(data, var, luma, levels)
+    var = np.empty_like(data)
+    dk.plane_variance(data, np.float32(s), np.float32(max(o, 0.0)), var)
+    return dk.denoise_levels(data, [var], dk.level_noise_fractions(levels), luma, levels)
 
 
 def denoise(frame: Frame, params: DenoiseParams) -> tuple[Frame, DenoiseParams]:
