@@ -26,7 +26,7 @@ HALO = 18           # green valid from 11 (GBTF), MLRI red/blue 7 more
 GREEN_MARGIN = HALO - 7
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def auto_tile(t, halo):
     dh, dv = hamilton_adams_differences(t)
     g, cd = gbtf_green(t, dh, dv, GREEN_MARGIN, 2, 3)
@@ -43,7 +43,7 @@ def auto_tile(t, halo):
     return r, g, b
 
 
-@njit(nogil=True, cache=True)
+@njit(nogil=True, cache=True, error_model="numpy")
 def demosaic_auto_tiles(mosaic, ry, rx, out, first, last):
     """Tiles first..last-1 (row-major) of an (H, W) float32 mosaic whose red site is at
     (ry, rx) -> their pixels of ``out`` (H, W, 3) float32.  Releases the GIL: the caller

@@ -19,7 +19,7 @@ HALF = np.float32(0.5)
 QUARTER = np.float32(0.25)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def bilinear_tile(t, halo):
     lh, lw = t.shape
     r = np.empty((lh, lw), dtype=np.float32)
@@ -46,7 +46,7 @@ def bilinear_tile(t, halo):
     return r, g, b
 
 
-@njit(nogil=True, cache=True)
+@njit(nogil=True, cache=True, error_model="numpy")
 def demosaic_bilinear_tiles(mosaic, ry, rx, out, first, last):
     """Tiles first..last-1 (row-major) of an (H, W) float32 mosaic whose red site is at
     (ry, rx) -> their pixels of ``out`` (H, W, 3) float32.  Releases the GIL: the caller

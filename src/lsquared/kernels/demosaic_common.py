@@ -15,10 +15,11 @@ of the time its parfor lowering takes (a cold start of all methods: ~50 s instea
 Each method repeats that six-line tile loop: numba cannot cache a driver that takes the tile
 function as an argument, and an uncached one would recompile on every start.
 
-Development note: numba's cache keys a function on its own file only, so after editing a
-kernel that another kernel imports (demosaic_gbtf.py, demosaic_mlri.py are used by
-demosaic_auto.py) delete src/lsquared/kernels/__pycache__/demosaic_* or the importer keeps
-running the old code.
+Development note: numba's cache keys a function on its own file's modification time only, so
+after editing a kernel that another kernel imports (demosaic_gbtf.py and demosaic_mlri.py are
+used by demosaic_mlri.py and demosaic_auto.py) ``touch`` the importing files too; otherwise
+they keep running the old code from the cache (and deleting the cache is not enough while
+another process that loaded the old code may write it back).
 
 Why one phase: every kernel is written for RGGB only.  A tile is cut with a one-pixel shift
 for the other phases (GRBG: one column, GBRG: one row, BGGR: both), so that local (0, 0) is
@@ -40,7 +41,7 @@ TILE_H = 256
 TILE_W = 512
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, inline="always", error_model="numpy")
 def mirror_index(k: int, n: int) -> int:
     """Index k folded into [0, n) by mirror reflection (numpy 'reflect'), for n >= 2."""
     period = 2 * (n - 1)
@@ -50,12 +51,12 @@ def mirror_index(k: int, n: int) -> int:
     return k
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def tile_count(h: int, w: int) -> tuple[int, int]:
     return (h + TILE_H - 1) // TILE_H, (w + TILE_W - 1) // TILE_W
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def load_tile(mosaic, ty: int, tx: int, halo: int, ry: int, rx: int):
     """Copy tile number (ty, tx) with ``halo`` mirrored pixels around it, shifted to RGGB.
 
@@ -83,7 +84,7 @@ def load_tile(mosaic, ty: int, tx: int, halo: int, ry: int, rx: int):
     return local
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def site_masks(lw: int):
     """0/1 float32 masks of the red, blue and green sites of an RGGB tile row.
 
@@ -107,7 +108,7 @@ def site_masks(lw: int):
     return is_r, is_b, is_g
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def store_planes(out, r, g, b, halo: int, ty: int, tx: int, ry: int, rx: int) -> None:
     """Write the tile's output pixels from three local planes (local = output + halo + shift)."""
     h, w = out.shape[0], out.shape[1]

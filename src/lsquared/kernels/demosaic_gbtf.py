@@ -19,6 +19,10 @@ interpolation", Proc. IEEE ICIP 2010, pp. 137-140.  Per tile (RGGB, demosaic_com
    the eight (+-1, +-3), (+-3, +-1)); red and blue at green sites: mean of the 4 neighbours'
    colour differences.
 
+Kernels use numba's ``error_model="numpy"``: a float division never raises (and is not
+guarded per element, which keeps the loops vectorized); every divisor here is bounded away
+from zero by construction.
+
 Loop style (for speed, not taste): every inner loop runs j from 0 over a row view that
 starts at the window's left edge, so that all indices are j + k with k >= 0.  Numba then
 drops its negative-index checks and vectorizes (about 7x faster than x[i, j - 2]).  Work is
@@ -35,10 +39,13 @@ from .demosaic_common import load_tile, site_masks, store_planes, tile_count
 
 HALO = 14
 F0, F1, F2, F3, F4 = (np.float32(v) for v in (0.26, 0.24, 0.21, 0.17, 0.12))   # sum 1
-FLAT = 1e-5      # gradient sums below this (1e-5 of sensor saturation) count as flat
+# Gradient sums below FLAT count as flat (far below any real texture, even in the shadows of an
+# underexposed raw); sums above HUGE are clamped so that s^3 stays finite in float32.
+FLAT = 1e-8
+HUGE = np.float32(1e12)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def hamilton_adams_differences(t):
     """Directional colour differences (green minus the site's or the row's other colour).
 
@@ -67,7 +74,7 @@ def hamilton_adams_differences(t):
     return dh, dv
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def direction_weights(dh, dv, m, lat, power):
     """Step 2: wh[i, j] = 1 / s^power, s = the sum over columns j..j+4 of the lateral sums
     (rows i-lat..i+lat) of |dh[j+1] - dh[j-1]|; wv[i, j] likewise downwards for dv.  So the
@@ -97,7 +104,7 @@ def direction_weights(dh, dv, m, lat, power):
     for i in range(m - 4, lh - m):
         s0, s1, s2, s3, s4, o = sv[i, m:], sv[i + 1, m:], sv[i + 2, m:], sv[i + 3, m:], sv[i + 4, m:], wv[i, m:]
         for j in range(lw - 2 * m):
-            x = s0[j] + s1[j] + s2[j] + s3[j] + s4[j]
+            x = min(s0[j] + s1[j] + s2[j] + s3[j] + s4[j], HUGE)
             o[j] = one / ((x * x * x if cube else x * x) + eps)
     # horizontal: gradients of dh along rows, lateral sums over rows, then five columns
     wh = np.zeros((lh, lw), dtype=np.float32)
@@ -112,12 +119,12 @@ def direction_weights(dh, dv, m, lat, power):
                 sh[j] += abs(b[j] - a[j])
         o = wh[i, c0:]
         for j in range(lw - 2 * m + 4):
-            x = sh[j] + sh[j + 1] + sh[j + 2] + sh[j + 3] + sh[j + 4]
+            x = min(sh[j] + sh[j + 1] + sh[j + 2] + sh[j + 3] + sh[j + 4], HUGE)
             o[j] = one / ((x * x * x if cube else x * x) + eps)
     return wh, wv
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def gbtf_green(t, dh, dv, m, lat, power):
     """Green plane and colour-difference plane (green minus the site's colour at red and
     blue sites, 0 at green sites) from directional colour differences dh, dv valid on
@@ -147,7 +154,7 @@ def gbtf_green(t, dh, dv, m, lat, power):
     return g, cd
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def rb_from_colour_differences(t, g, cd, m):
     """Red and blue planes from the colour differences cd (valid on [m, size - m) at red and
     blue sites): P_rb across the diagonal, then the 4-neighbour mean at green sites.
@@ -186,7 +193,7 @@ def rb_from_colour_differences(t, g, cd, m):
     return r, b
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def gbtf_tile(t, halo):
     dh, dv = hamilton_adams_differences(t)
     g, cd = gbtf_green(t, dh, dv, halo - 4, 2, 2)
@@ -194,7 +201,7 @@ def gbtf_tile(t, halo):
     return r, g, b
 
 
-@njit(nogil=True, cache=True)
+@njit(nogil=True, cache=True, error_model="numpy")
 def demosaic_gbtf_tiles(mosaic, ry, rx, out, first, last):
     """Tiles first..last-1 (row-major) of an (H, W) float32 mosaic whose red site is at
     (ry, rx) -> their pixels of ``out`` (H, W, 3) float32.  Releases the GIL: the caller

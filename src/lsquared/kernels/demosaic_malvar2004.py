@@ -27,14 +27,14 @@ HALO = 2
 EIGHTH = np.float32(0.125)
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, inline="always", error_model="numpy")
 def _green_at_rb(t, i, j):
     return (np.float32(4.0) * t[i, j]
             + np.float32(2.0) * (t[i - 1, j] + t[i + 1, j] + t[i, j - 1] + t[i, j + 1])
             - (t[i - 2, j] + t[i + 2, j] + t[i, j - 2] + t[i, j + 2])) * EIGHTH
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, inline="always", error_model="numpy")
 def _row_neighbours_at_g(t, i, j):
     """The colour whose samples are left and right of green site (i, j)."""
     return (np.float32(5.0) * t[i, j]
@@ -44,7 +44,7 @@ def _row_neighbours_at_g(t, i, j):
             + np.float32(0.5) * (t[i - 2, j] + t[i + 2, j])) * EIGHTH
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, inline="always", error_model="numpy")
 def _column_neighbours_at_g(t, i, j):
     """The colour whose samples are above and below green site (i, j)."""
     return (np.float32(5.0) * t[i, j]
@@ -54,7 +54,7 @@ def _column_neighbours_at_g(t, i, j):
             + np.float32(0.5) * (t[i, j - 2] + t[i, j + 2])) * EIGHTH
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, inline="always", error_model="numpy")
 def _diagonal_at_rb(t, i, j):
     """Red at a blue site, or blue at a red site."""
     return (np.float32(6.0) * t[i, j]
@@ -62,7 +62,7 @@ def _diagonal_at_rb(t, i, j):
             - np.float32(1.5) * (t[i - 2, j] + t[i + 2, j] + t[i, j - 2] + t[i, j + 2])) * EIGHTH
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def malvar2004_tile(t, halo):
     lh, lw = t.shape
     r = np.empty((lh, lw), dtype=np.float32)
@@ -85,7 +85,7 @@ def malvar2004_tile(t, halo):
     return r, g, b
 
 
-@njit(nogil=True, cache=True)
+@njit(nogil=True, cache=True, error_model="numpy")
 def demosaic_malvar2004_tiles(mosaic, ry, rx, out, first, last):
     """Tiles first..last-1 (row-major) of an (H, W) float32 mosaic whose red site is at
     (ry, rx) -> their pixels of ``out`` (H, W, 3) float32.  Releases the GIL: the caller

@@ -31,12 +31,12 @@ THIRD = np.float32(1.0 / 3.0)
 QUARTER = np.float32(0.25)
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, inline="always", error_model="numpy")
 def _is_green(i, j):
     return (i + j) & 1
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def menon2007_tile(t, halo):
     lh, lw = t.shape
     # 1. directional greens (equal to the sample at green sites)
@@ -140,7 +140,7 @@ def menon2007_tile(t, halo):
     return r3, g2, b3
 
 
-@njit(nogil=True, cache=True)
+@njit(nogil=True, cache=True, error_model="numpy")
 def demosaic_menon2007_tiles(mosaic, ry, rx, out, first, last):
     """Tiles first..last-1 (row-major) of an (H, W) float32 mosaic whose red site is at
     (ry, rx) -> their pixels of ``out`` (H, W, 3) float32.  Releases the GIL: the caller

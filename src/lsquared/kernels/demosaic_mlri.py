@@ -37,17 +37,19 @@ from .demosaic_common import load_tile, site_masks, store_planes, tile_count
 from .demosaic_gbtf import gbtf_green
 
 HALO = 26            # green valid from 19 (row differences from 12, GBTF windows 7), red/blue 7 more
-# Ridge term of the gain fit: a = (sum lt lg + EPS) / (sum lg^2 + EPS).  Where the guide has
-# no Laplacian energy (flat, a ramp, float rounding) the gain goes to 1, the colour-difference
-# model, instead of a ratio of rounding errors; 1e-8 is far below any real texture (one 8-bit
-# code value of Laplacian gives 1.5e-5 per site).
-EPS = np.float32(1e-8)
+# Ridge term of the gain fit: a = (sum lt lg + E) / (sum lg^2 + E), E = (RIDGE * sum guide)^2
+# + TINY.  Where the guide has no Laplacian energy (flat, a ramp, float rounding) the gain goes
+# to 1, the colour-difference model, instead of a ratio of rounding errors.  E scales with the
+# signal, so the fit does not change with exposure: Laplacians below ~3e-5 of the local level
+# count as none (float32 rounding is ~1e-7 of it; one 8-bit code value of texture ~1e-2).
+RIDGE = np.float32(1e-5)
+TINY = np.float32(1e-30)
 A_MIN = np.float32(0.0)
 A_MAX = np.float32(1.0)
 ROW_HALF = 4         # the row windows span 9 columns (and 3 same-type rows)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _ri_along_rows(tg, tgd, known):
     """Residual interpolation along rows: the target everywhere, from its samples where
     ``known`` (0/1 float32) is 1.  tg: tentative target (samples, linear between them), tgd:
@@ -94,7 +96,8 @@ def _ri_along_rows(tg, tgd, known):
                 s2 += v2[j + k]
                 s3 += v3[j + k]
                 s4 += v4[j + k]
-            aa = min(max((s1 + EPS) / (s2 + EPS), A_MIN), A_MAX)
+            e = (RIDGE * s4) * (RIDGE * s4) + TINY
+            aa = min(max((s1 + e) / (s2 + e), A_MIN), A_MAX)
             # samples in the window: 3 rows of 5 (centre column known) or 4
             oa[j] = aa
             ob[j] = (s3 - aa * s4) / (np.float32(3.0) * (np.float32(4.0) + kn[j]))
@@ -126,7 +129,7 @@ def _ri_along_rows(tg, tgd, known):
     return out
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def mlri_row_differences(t):
     """Colour differences G - A along rows (A = the row's red or blue), valid on rows
     [4, size - 4) and columns [12, size - 12)."""
@@ -151,7 +154,7 @@ def mlri_row_differences(t):
     return _ri_along_rows(g_t, a_t, kg) - _ri_along_rows(a_t, g_t, ka)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def mlri_channel(t, g, oy, m):
     """Red (oy = 0) or blue (oy = 1) plane by MLRI with the green plane ``g`` as the guide;
     filled on [m, size - m), needs g valid on [m - 7, size - m + 7).
@@ -228,7 +231,8 @@ def mlri_channel(t, g, oy, m):
             w4[j] = v4[j] + v4[j + 1] + v4[j + 2] + v4[j + 3] + v4[j + 4]
         oa, ob = a[i, r1:], b[i, r1:]
         for j in range(lw - 2 * r1):
-            aa = min(max((w1[j] + EPS) / (w2[j] + EPS), A_MIN), A_MAX)
+            e = (RIDGE * w4[j]) * (RIDGE * w4[j]) + TINY
+            aa = min(max((w1[j] + e) / (w2[j] + e), A_MIN), A_MAX)
             oa[j] = aa
             ob[j] = (w3[j] - aa * w4[j]) / (nr * nc[j])
     # the guided filter's mean of a, b over 5x5; tentative estimate and the residual at sites
@@ -267,7 +271,7 @@ def mlri_channel(t, g, oy, m):
     return out
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def mlri_tile(t, halo):
     dh = mlri_row_differences(t)
     dv = np.ascontiguousarray(mlri_row_differences(np.ascontiguousarray(t.T)).T)
@@ -275,7 +279,7 @@ def mlri_tile(t, halo):
     return mlri_channel(t, g, 0, halo), g, mlri_channel(t, g, 1, halo)
 
 
-@njit(nogil=True, cache=True)
+@njit(nogil=True, cache=True, error_model="numpy")
 def demosaic_mlri_tiles(mosaic, ry, rx, out, first, last):
     """Tiles first..last-1 (row-major) of an (H, W) float32 mosaic whose red site is at
     (ry, rx) -> their pixels of ``out`` (H, W, 3) float32.  Releases the GIL: the caller

@@ -35,14 +35,19 @@ from __future__ import annotations
 from functools import cache
 
 import numpy as np
-from numba import njit, prange
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+import numba
+from numba import njit
 
 F32 = np.float32
 R6, R4, R1 = F32(6.0 / 16.0), F32(4.0 / 16.0), F32(1.0 / 16.0)     # REDUCE taps
 E6, E1, HALF = F32(0.75), F32(0.125), F32(0.5)                     # EXPAND: (1 6 1)/8, (4 4)/8
 SQRT_HALF = F32(np.sqrt(0.5))
 NINTH = F32(1.0 / 9.0)
-BAND = 16                     # rows of the finer level per parallel task (intermediates in L2)
+BAND = 16                     # rows of the finer level per band (its intermediates stay in L2)
+HALF_BAND = BAND // 2         # ... and of the coarser one
 
 
 # --- rows -------------------------------------------------------------------------------------
@@ -186,18 +191,18 @@ def _cfa_row(cfa, r, coef, const, q, out):
                           + a2 * max(r1[2 * j], zero) + a3 * max(r1[2 * j + 1], zero))
 
 
-@njit(parallel=True, cache=True)
-def reduce_cfa(cfa, coef, const, planes1, var1):
+@njit(nogil=True, cache=True)
+def reduce_cfa(cfa, coef, const, planes1, var1, first, last):
     """REDUCE of the four planes (into planes1 (4, h1, w1)) and of their three noise variances
-    (var1 (3, h1, w1)) of a mosaic, computed from it on the fly (``_cfa_row``)."""
+    (var1 (3, h1, w1)) of a mosaic, computed from it on the fly (``_cfa_row``); output bands
+    first .. last - 1 of HALF_BAND rows."""
     h2 = cfa.shape[0] // 2
     w2 = cfa.shape[1] // 2
     h1 = planes1.shape[1]
     w1 = planes1.shape[2]
-    half_band = BAND // 2
-    for band in prange((h1 + half_band - 1) // half_band):
-        i0 = band * half_band
-        i1 = min(h1, i0 + half_band)
+    for band in range(first, last):
+        i0 = band * HALF_BAND
+        i1 = min(h1, i0 + HALF_BAND)
         n = 2 * (i1 - i0) + 3                    # source rows 2 i0 - 2 .. 2 i1
         row = np.empty(w2, F32)
         hb = np.empty((n, w1), F32)
@@ -209,16 +214,17 @@ def reduce_cfa(cfa, coef, const, planes1, var1):
                 _reduce_rows(hb, 2 * (i - i0), planes1[q, i] if q < 4 else var1[q - 4, i])
 
 
-@njit(parallel=True, cache=True)
-def reconstruct_cfa(cfa, coef, const, inv, kinds, planes1, denoised1, fracs, strengths, out):
+@njit(nogil=True, cache=True)
+def reconstruct_cfa(cfa, coef, const, inv, kinds, planes1, denoised1, fracs, strengths, out, first, last):
     """The finest level: for each plane q with strengths[q] > 0, EXPAND(denoised1[q]) + the
     Wiener-shrunk detail of the plane against EXPAND(planes1[q]) (noise variance: quantity
     kinds[q] of ``_cfa_row``, this level's share fracs[q] of it), then the inverse cell
     transform e_k = sum_q inv[k, q] plane_q into ``out`` (an odd last row/column is the
-    caller's).  Planes with strength 0 pass unchanged."""
+    caller's).  Planes with strength 0 pass unchanged.  Bands first .. last - 1 of BAND cell
+    rows."""
     h2 = cfa.shape[0] // 2
     w2 = cfa.shape[1] // 2
-    for band in prange((h2 + BAND - 1) // BAND):
+    for band in range(first, last):
         r0 = band * BAND
         r1 = min(h2, r0 + BAND)
         nb = r1 - r0
@@ -258,15 +264,14 @@ def reconstruct_cfa(cfa, coef, const, inv, kinds, planes1, denoised1, fracs, str
 
 # --- one plane: the coarser levels, and monochrome sensors -------------------------------------
 
-@njit(parallel=True, cache=True)
-def reduce_plane(src, out):
-    """REDUCE of a plane into out ((h + 1) // 2, (w + 1) // 2)."""
+@njit(nogil=True, cache=True)
+def reduce_plane(src, out, first, last):
+    """REDUCE of a plane into out ((h + 1) // 2, (w + 1) // 2), output bands first .. last - 1."""
     h = src.shape[0]
     h1, w1 = out.shape
-    half_band = BAND // 2
-    for band in prange((h1 + half_band - 1) // half_band):
-        i0 = band * half_band
-        i1 = min(h1, i0 + half_band)
+    for band in range(first, last):
+        i0 = band * HALF_BAND
+        i1 = min(h1, i0 + HALF_BAND)
         n = 2 * (i1 - i0) + 3
         hb = np.empty((n, w1), F32)
         for t in range(n):
@@ -275,13 +280,13 @@ def reduce_plane(src, out):
             _reduce_rows(hb, 2 * (i - i0), out[i])
 
 
-@njit(parallel=True, cache=True)
-def reconstruct_plane(plane, var, small, denoised_small, frac, strength, out):
+@njit(nogil=True, cache=True)
+def reconstruct_plane(plane, var, small, denoised_small, frac, strength, out, first, last):
     """One level of one plane into ``out``: EXPAND(denoised_small) + the Wiener-shrunk detail
-    plane - EXPAND(small), whose noise variance is frac * var."""
+    plane - EXPAND(small), whose noise variance is frac * var; bands first .. last - 1."""
     h, w = plane.shape
     k2 = strength * strength
-    for band in prange((h + BAND - 1) // BAND):
+    for band in range(first, last):
         r0 = band * BAND
         r1 = min(h, r0 + BAND)
         nb = r1 - r0
@@ -299,57 +304,99 @@ def reconstruct_plane(plane, var, small, denoised_small, frac, strength, out):
             _wiener_row(sq, t + 1, d[t + 1], up, var[r0 + t], frac, k2, scratch, out[r0 + t])
 
 
-@njit(parallel=True, cache=True)
-def expand_plane(small, out):
-    """EXPAND of ``small`` to out's shape."""
-    for band in prange((out.shape[0] + BAND - 1) // BAND):
+@njit(nogil=True, cache=True)
+def expand_plane(small, out, first, last):
+    """EXPAND of ``small`` to out's shape, bands first .. last - 1."""
+    for band in range(first, last):
         tmp = np.empty(small.shape[1], F32)
         for y in range(band * BAND, min(out.shape[0], band * BAND + BAND)):
             _expand_row(small, y, tmp, out[y])
 
 
-@njit(parallel=True, cache=True)
-def plane_variance(plane, slope, offset, out):
+@njit(nogil=True, cache=True)
+def plane_variance(plane, slope, offset, out, first, last):
     """Noise variance of a single plane from its own values: slope * max(x, 0) + offset."""
     h, w = plane.shape
     zero = F32(0.0)
-    for i in prange(h):
+    for i in range(first * BAND, min(h, last * BAND)):
         for j in range(w):
             out[i, j] = slope * max(plane[i, j], zero) + offset
 
 
 # --- drivers ----------------------------------------------------------------------------------
 
-def reduce(plane: np.ndarray) -> np.ndarray:
+_pool: ThreadPoolExecutor | None = None
+_pool_lock = threading.Lock()
+
+
+def _thread_pool(n: int) -> ThreadPoolExecutor:
+    global _pool
+    with _pool_lock:
+        if _pool is None or _pool._max_workers != n:
+            _pool = ThreadPoolExecutor(max_workers=n, thread_name_prefix="lsquared-bands")
+        return _pool
+
+
+def run_tasks(fn, items) -> None:
+    """fn(item) for every item on ``numba.get_num_threads()`` threads (fn must release the GIL
+    to gain anything: the nogil kernels here do).  Threads take the next item when they finish
+    one, so a thread the shared machine deschedules delays only its current item (a parfor
+    barrier would wait for its whole share, spinning)."""
+    items = list(items)
+    threads = min(numba.get_num_threads(), len(items))
+    if threads <= 1:
+        for item in items:
+            fn(item)
+        return
+    for _ in _thread_pool(threads).map(fn, items):
+        pass            # iterating re-raises a worker's exception here
+
+
+def run_bands(kernel, nbands: int, *args, parallel: bool = True) -> None:
+    """kernel(*args, first, last) over bands 0 .. nbands - 1: in spans of a few bands on the
+    thread pool, or in one call (``parallel`` False, e.g. inside a task of the pool)."""
+    if not parallel or nbands < 2 or numba.get_num_threads() < 2:
+        kernel(*args, 0, nbands)
+        return
+    per = max(1, nbands // (8 * numba.get_num_threads()))
+    run_tasks(lambda first: kernel(*args, first, min(nbands, first + per)), range(0, nbands, per))
+
+
+def bands(rows: int, band: int = BAND) -> int:
+    return -(-rows // band)
+
+
+def reduce(plane: np.ndarray, parallel: bool = True) -> np.ndarray:
     out = np.empty(((plane.shape[0] + 1) // 2, (plane.shape[1] + 1) // 2), np.float32)
-    reduce_plane(plane, out)
+    run_bands(reduce_plane, bands(out.shape[0], HALF_BAND), plane, out, parallel=parallel)
     return out
 
 
 def expand(small: np.ndarray, h: int, w: int) -> np.ndarray:
     """EXPAND to (h, w) (the noise fractions and tests; the levels fuse it)."""
     out = np.empty((h, w), np.float32)
-    expand_plane(small, out)
+    run_bands(expand_plane, bands(h), small, out)
     return out
 
 
-def denoise_levels(plane: np.ndarray, variances: list[np.ndarray], fractions, strength: float,
-                   levels: int, level: int = 0, out: np.ndarray | None = None) -> np.ndarray:
-    """Levels ``level`` .. ``levels`` - 1 of one plane's pyramid (``plane`` is level ``level``),
-    Wiener-shrunk, collapsed, into ``out`` (a new array when None).  ``variances[j]``: the
-    plane's noise variance at level j; the list is extended as needed, so planes that share a
-    variance share its pyramid.  ``fractions[j]``: level j's share of the noise variance."""
+def denoise_levels(plane: np.ndarray, var: np.ndarray | None, fractions, strength: float, levels: int,
+                   level: int = 0, out: np.ndarray | None = None, parallel: bool = True) -> np.ndarray:
+    """Levels ``level`` .. ``levels`` - 1 of one plane's pyramid (``plane`` is level ``level``,
+    ``var`` its noise variance), Wiener-shrunk against their shares ``fractions[j]`` of the
+    noise, collapsed, into ``out`` (a new array when None; ``plane`` itself when there is
+    nothing to do and no ``out``)."""
     if level >= levels or min(plane.shape) < 8:
         if out is None:
             return plane
         out[...] = plane
         return out
     out = np.empty_like(plane) if out is None else out
-    small = reduce(plane)
-    if len(variances) <= level + 1:
-        variances.append(reduce(variances[level]))
-    denoised_small = denoise_levels(small, variances, fractions, strength, levels, level + 1)
-    reconstruct_plane(plane, variances[level], small, denoised_small, F32(fractions[level]), F32(strength), out)
+    small = reduce(plane, parallel)
+    deeper = level + 1 < levels and min(small.shape) >= 8
+    denoised_small = denoise_levels(small, reduce(var, parallel) if deeper else None, fractions, strength,
+                                    levels, level + 1, None, parallel)
+    run_bands(reconstruct_plane, bands(plane.shape[0]), plane, var, small, denoised_small,
+              F32(fractions[level]), F32(strength), out, parallel=parallel)
     return out
 
 
