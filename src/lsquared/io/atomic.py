@@ -25,7 +25,7 @@ def check_writable(target: Path, overwrite: bool) -> None:
     if target.is_dir():
         raise OutputError("is a folder, not a file name", path=target, hint="name an output file")
     if target.exists() and not overwrite:
-        raise OutputError("exists already", path=target, hint="use --overwrite to replace it")
+        raise OutputError("already exists", path=target, hint="use --overwrite to replace it")
 
 
 def _open_temp(target: Path) -> Path:
@@ -53,10 +53,10 @@ def _publish(tmp: Path, target: Path, overwrite: bool) -> None:
     try:
         os.link(tmp, target)
     except FileExistsError as exc:
-        raise OutputError("exists already", path=target, hint="use --overwrite to replace it") from exc
+        raise OutputError("already exists", path=target, hint="use --overwrite to replace it") from exc
     except OSError:                       # no hard links on this file system
         if target.exists():
-            raise OutputError("exists already", path=target, hint="use --overwrite to replace it")
+            raise OutputError("already exists", path=target, hint="use --overwrite to replace it")
         os.replace(tmp, target)
         return
     os.unlink(tmp)
