@@ -186,9 +186,11 @@ def mlri_channel(t, g, oy, m):
     a = np.zeros((lh, lw), dtype=np.float32)
     b = np.zeros((lh, lw), dtype=np.float32)
     r1 = m - 3
-    nc = np.empty(lw, dtype=np.float32)
+    inv_n = np.empty((2, lw), dtype=np.float32)      # 1 / sites in the window, by row type
     for j in range(lw - 2 * r1):
-        nc[j] = 3.0 if ((r1 + j - oy) & 1) == 0 else 2.0
+        nc = 3.0 if ((r1 + j - oy) & 1) == 0 else 2.0
+        inv_n[0, j] = 1.0 / (3.0 * nc)
+        inv_n[1, j] = 1.0 / (2.0 * nc)
     v1 = np.zeros(lw, dtype=np.float32)
     v2 = np.zeros(lw, dtype=np.float32)
     v3 = np.zeros(lw, dtype=np.float32)
@@ -198,32 +200,26 @@ def mlri_channel(t, g, oy, m):
     w3 = np.zeros(lw, dtype=np.float32)
     w4 = np.zeros(lw, dtype=np.float32)
     n = lw - 2 * r0
+    zero = np.zeros(lw, dtype=np.float32)
     for i in range(r1, lh - r1):
-        # the site rows among i-2..i+2 (the others are zero)
+        # the site rows among i-2..i+2 (the others are zero): three, or two and a zero row
         if ((i - oy) & 1) == 0:
-            nr = np.float32(3.0)
+            inv_row = inv_n[0]
             x1, y1, z1 = p1[i - 2, r0:], p1[i, r0:], p1[i + 2, r0:]
             x2, y2, z2 = p2[i - 2, r0:], p2[i, r0:], p2[i + 2, r0:]
             x3, y3, z3 = p3[i - 2, r0:], p3[i, r0:], p3[i + 2, r0:]
             x4, y4, z4 = p4[i - 2, r0:], p4[i, r0:], p4[i + 2, r0:]
         else:
-            nr = np.float32(2.0)
-            x1, y1, z1 = p1[i - 1, r0:], p1[i + 1, r0:], p1[i - 1, lw:]   # z: an empty view
-            x2, y2, z2 = p2[i - 1, r0:], p2[i + 1, r0:], p2[i - 1, lw:]
-            x3, y3, z3 = p3[i - 1, r0:], p3[i + 1, r0:], p3[i - 1, lw:]
-            x4, y4, z4 = p4[i - 1, r0:], p4[i + 1, r0:], p4[i - 1, lw:]
-        if nr == 3.0:
-            for j in range(n):
-                v1[j] = x1[j] + y1[j] + z1[j]
-                v2[j] = x2[j] + y2[j] + z2[j]
-                v3[j] = x3[j] + y3[j] + z3[j]
-                v4[j] = x4[j] + y4[j] + z4[j]
-        else:
-            for j in range(n):
-                v1[j] = x1[j] + y1[j]
-                v2[j] = x2[j] + y2[j]
-                v3[j] = x3[j] + y3[j]
-                v4[j] = x4[j] + y4[j]
+            inv_row = inv_n[1]
+            x1, y1, z1 = p1[i - 1, r0:], p1[i + 1, r0:], zero[r0:]
+            x2, y2, z2 = p2[i - 1, r0:], p2[i + 1, r0:], zero[r0:]
+            x3, y3, z3 = p3[i - 1, r0:], p3[i + 1, r0:], zero[r0:]
+            x4, y4, z4 = p4[i - 1, r0:], p4[i + 1, r0:], zero[r0:]
+        for j in range(n):
+            v1[j] = x1[j] + y1[j] + z1[j]
+            v2[j] = x2[j] + y2[j] + z2[j]
+            v3[j] = x3[j] + y3[j] + z3[j]
+            v4[j] = x4[j] + y4[j] + z4[j]
         for j in range(lw - 2 * r1):
             w1[j] = v1[j] + v1[j + 1] + v1[j + 2] + v1[j + 3] + v1[j + 4]
             w2[j] = v2[j] + v2[j + 1] + v2[j + 2] + v2[j + 3] + v2[j + 4]
@@ -234,7 +230,7 @@ def mlri_channel(t, g, oy, m):
             e = (RIDGE * w4[j]) * (RIDGE * w4[j]) + TINY
             aa = min(max((w1[j] + e) / (w2[j] + e), A_MIN), A_MAX)
             oa[j] = aa
-            ob[j] = (w3[j] - aa * w4[j]) / (nr * nc[j])
+            ob[j] = (w3[j] - aa * w4[j]) * inv_row[j]
     # the guided filter's mean of a, b over 5x5; tentative estimate and the residual at sites
     est = np.zeros((lh, lw), dtype=np.float32)
     res = np.zeros((lh, lw), dtype=np.float32)
