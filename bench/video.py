@@ -108,7 +108,9 @@ print(json.dumps({"frames": r.frames, "seconds": wall,
 
 def lsquared_run(src: Path, out: Path, table_file: Path, crf: float, preset: str) -> dict:
     res = subprocess.run([sys.executable, "-c", LSQ_RUN, str(src), str(out), str(table_file), str(crf), preset],
-                         check=True, capture_output=True, text=True)
+                         capture_output=True, text=True)
+    if res.returncode != 0:
+        raise RuntimeError(f"lsquared run on {src.name} failed ({res.returncode}):\n{res.stderr[-3000:]}")
     return json.loads(res.stdout.strip().splitlines()[-1])
 
 

@@ -82,6 +82,58 @@ def _upsample_row(plane, ja, jb, wa, sx, width, out):
         prev = nxt
 
 
+@njit(cache=True)
+def _upsample_rows(cb_in, cr_in, row, sxi, syi, ch_in, width, ucb, ucr):
+    """Both chroma planes at full resolution for luma row ``row``: vertically 3/4 of the own
+    chroma row and 1/4 of the nearer neighbour (4:2:0), then horizontally (_upsample_row)."""
+    if syi == 1:
+        ja = row >> 1
+        jb = min(ja + 1, ch_in - 1) if row & 1 else max(ja - 1, 0)
+        wa = 0.75
+    else:
+        ja = row
+        jb = row
+        wa = 1.0
+    _upsample_row(cb_in, ja, jb, wa, sxi, width, ucb)
+    _upsample_row(cr_in, ja, jb, wa, sxi, width, ucr)
+
+
+@njit(cache=True)
+def _chroma_down(dcb, dcr, cb_in, cr_in, cb_out, cr_out, bi, band, width, sxo, syo, ch_out, cw_out,
+                 residual, code_max):
+    """Band ``bi``'s graded chroma (dcb/dcr, full resolution, less up(C_in) when
+    ``residual``) filtered onto the output's chroma samples, plus C_in, quantized."""
+    rows_out = 1 if syo == 1 else band
+    for ro in range(rows_out):
+        cj = (bi * band + ro) >> syo            # a row pair makes one chroma row when syo
+        if cj >= ch_out:
+            continue
+        for ci in range(cw_out):
+            if sxo == 1:
+                x0 = 2 * ci
+                xl = max(x0 - 1, 0)
+                xh = min(x0 + 1, width - 1)
+                if syo == 1:
+                    vcb = 0.125 * (dcb[0, xl] + dcb[1, xl] + dcb[0, xh] + dcb[1, xh]) \
+                        + 0.25 * (dcb[0, x0] + dcb[1, x0])
+                    vcr = 0.125 * (dcr[0, xl] + dcr[1, xl] + dcr[0, xh] + dcr[1, xh]) \
+                        + 0.25 * (dcr[0, x0] + dcr[1, x0])
+                else:
+                    vcb = 0.25 * (dcb[ro, xl] + dcb[ro, xh]) + 0.5 * dcb[ro, x0]
+                    vcr = 0.25 * (dcr[ro, xl] + dcr[ro, xh]) + 0.5 * dcr[ro, x0]
+            elif syo == 1:
+                vcb = 0.5 * (dcb[0, ci] + dcb[1, ci])
+                vcr = 0.5 * (dcr[0, ci] + dcr[1, ci])
+            else:
+                vcb = dcb[ro, ci]
+                vcr = dcr[ro, ci]
+            if residual > 0.0:
+                vcb += cb_in[cj, ci]
+                vcr += cr_in[cj, ci]
+            cb_out[cj, ci] = _quantize(vcb, code_max)
+            cr_out[cj, ci] = _quantize(vcr, code_max)
+
+
 BANDS_PER_TASK = 16          # bands per parallel task: scratch allocated once per task
 
 
@@ -153,16 +205,7 @@ def grade_bands(y_in, cb_in, cr_in, y_out, cb_out, cr_out, width, height, sxi, s
                     dcb[br, col] = dcb[br - 1, col]
                     dcr[br, col] = dcr[br - 1, col]
                 continue
-            if syi == 1:                           # 3/4 own chroma row, 1/4 the nearer one
-                ja = row >> 1
-                jb = min(ja + 1, ch_in - 1) if row & 1 else max(ja - 1, 0)
-                wa = 0.75
-            else:
-                ja = row
-                jb = row
-                wa = 1.0
-            _upsample_row(cb_in, ja, jb, wa, sxi, width, ucb)
-            _upsample_row(cr_in, ja, jb, wa, sxi, width, ucr)
+            _upsample_rows(cb_in, cr_in, row, sxi, syi, ch_in, width, ucb, ucr)
             for col in range(width):               # 1: the tetrahedron of every pixel
                 ey = np.float32(y_in[row, col]) - oy
                 ecb = ucb[col] - ocb
@@ -201,36 +244,8 @@ def grade_bands(y_in, cb_in, cr_in, y_out, cb_out, cr_out, width, height, sxi, s
                 y_out[row, col] = _quantize(b00 * vr + b01 * vg + b02 * vb + py, code_max)
                 dcb[br, col] = b10 * vr + b11 * vg + b12 * vb + pcb - residual * ucb[col]
                 dcr[br, col] = b20 * vr + b21 * vg + b22 * vb + pcr - residual * ucr[col]
-        # this band's chroma, filtered down onto the output's chroma samples
-        rows_out = 1 if syo == 1 else band
-        for ro in range(rows_out):
-            cj = (bi * band + ro) >> syo            # a row pair makes one chroma row when syo
-            if cj >= ch_out:
-                continue
-            for ci in range(cw_out):
-                if sxo == 1:
-                    x0 = 2 * ci
-                    xl = max(x0 - 1, 0)
-                    xh = min(x0 + 1, width - 1)
-                    if syo == 1:
-                        vcb = 0.125 * (dcb[0, xl] + dcb[1, xl] + dcb[0, xh] + dcb[1, xh]) \
-                            + 0.25 * (dcb[0, x0] + dcb[1, x0])
-                        vcr = 0.125 * (dcr[0, xl] + dcr[1, xl] + dcr[0, xh] + dcr[1, xh]) \
-                            + 0.25 * (dcr[0, x0] + dcr[1, x0])
-                    else:
-                        vcb = 0.25 * (dcb[ro, xl] + dcb[ro, xh]) + 0.5 * dcb[ro, x0]
-                        vcr = 0.25 * (dcr[ro, xl] + dcr[ro, xh]) + 0.5 * dcr[ro, x0]
-                elif syo == 1:
-                    vcb = 0.5 * (dcb[0, ci] + dcb[1, ci])
-                    vcr = 0.5 * (dcr[0, ci] + dcr[1, ci])
-                else:
-                    vcb = dcb[ro, ci]
-                    vcr = dcr[ro, ci]
-                if residual > 0.0:
-                    vcb += cb_in[cj, ci]
-                    vcr += cr_in[cj, ci]
-                cb_out[cj, ci] = _quantize(vcb, code_max)
-                cr_out[cj, ci] = _quantize(vcr, code_max)
+        _chroma_down(dcb, dcr, cb_in, cr_in, cb_out, cr_out, bi, band, width, sxo, syo, ch_out, cw_out,
+                     residual, code_max)
 
 
 def grid_matrix(m_in: np.ndarray, n: int) -> np.ndarray:
