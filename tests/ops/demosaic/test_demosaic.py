@@ -10,7 +10,12 @@ import pytest
 
 from lsquared.errors import InputError, ParameterError
 from lsquared.frame import Encoding, Frame, FrameMeta, SensorLayout
-from lsquared.ops.demosaic import DEMOSAIC_METHODS, DemosaicParams, demosaic, demosaic_array
+from lsquared.ops.demosaic import (
+    DEMOSAIC_METHODS,
+    DemosaicParams,
+    demosaic,
+    demosaic_array,
+)
 
 METHODS = DEMOSAIC_METHODS.names()
 PHASES = ("RGGB", "GRBG", "GBRG", "BGGR")

@@ -39,8 +39,8 @@ def kodak_scores(kodak_dir):
         cfa[0::2, 1::2] = rgb[0::2, 1::2, 1]
         cfa[1::2, 0::2] = rgb[1::2, 0::2, 1]
         cfa[1::2, 1::2] = rgb[1::2, 1::2, 2]
-        for m in scores:
-            scores[m].append(_cpsnr(rgb, demosaic_array(cfa, "RGGB", m)))
+        for m, values in scores.items():
+            values.append(_cpsnr(rgb, demosaic_array(cfa, "RGGB", m)))
     return {m: np.array(v) for m, v in scores.items()}
 
 
