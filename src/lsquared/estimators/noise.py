@@ -106,14 +106,15 @@ def quantile_bias(block: int = BLOCK, quantile: float = QUANTILE) -> float:
     return float(np.quantile(v, quantile))
 
 
-def _planes(cfa: np.ndarray, pattern: str | None, multipliers) -> list[np.ndarray]:
+def _planes(cfa: np.ndarray, pattern: str | None, multipliers) -> list[tuple[np.ndarray, float]]:
+    """Views of the colour planes (no copies: a 24 MP mosaic is read only where sampled), each
+    with the white-balance multiplier to undo."""
     if cfa.ndim == 3:
-        return [np.ascontiguousarray(cfa[..., k] / np.float32(multipliers[k])) for k in range(cfa.shape[2])]
+        return [(cfa[..., k], float(multipliers[k])) for k in range(cfa.shape[2])]
     if pattern is None:
-        return [np.ascontiguousarray(cfa / np.float32(multipliers[1]))]
+        return [(cfa, float(multipliers[1]))]
     chmap = cfa_channel_map(pattern)
-    return [np.ascontiguousarray(cfa[dy::2, dx::2] / np.float32(multipliers[chmap[dy, dx]]))
-            for dy in range(2) for dx in range(2)]
+    return [(cfa[dy::2, dx::2], float(multipliers[chmap[dy, dx]])) for dy in range(2) for dx in range(2)]
 
 
 def _fit_line(x: np.ndarray, v: np.ndarray, n: np.ndarray) -> tuple[float, float]:
@@ -136,14 +137,14 @@ def estimate_noise_profile(cfa: np.ndarray, pattern: str | None = "RGGB", multip
     (H, W, 3) image, normalized as after ``levels``, with ``multipliers`` the white balance
     already applied to it (undone here).  None when the picture has too few smooth areas."""
     means, variances = [], []
-    for plane in _planes(np.asarray(cfa, dtype=np.float32), pattern, multipliers):
+    for plane, multiplier in _planes(np.asarray(cfa, dtype=np.float32), pattern, multipliers):
         if min(plane.shape) < 4 * BLOCK:
             continue
         nblocks = ((plane.shape[0] - 2) // BLOCK) * ((plane.shape[1] - 2) // BLOCK)
         step = max(1, int(np.ceil(np.sqrt(nblocks / max_blocks))))
         m, v = _block_stats(plane, BLOCK, step)
-        means.append(m)
-        variances.append(v)
+        means.append(m / multiplier)
+        variances.append(v / multiplier**2)
     if not means:
         return None
     m = np.concatenate(means)

@@ -32,13 +32,12 @@ replicate at the end.
 
 from __future__ import annotations
 
-from functools import cache
-
-import numpy as np
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from functools import cache
 
 import numba
+import numpy as np
 from numba import njit
 
 F32 = np.float32
@@ -327,13 +326,14 @@ def plane_variance(plane, slope, offset, out, first, last):
 
 _pool: ThreadPoolExecutor | None = None
 _pool_lock = threading.Lock()
+_POOL_NAME = "lsquared-bands"
 
 
 def _thread_pool(n: int) -> ThreadPoolExecutor:
     global _pool
     with _pool_lock:
         if _pool is None or _pool._max_workers != n:
-            _pool = ThreadPoolExecutor(max_workers=n, thread_name_prefix="lsquared-bands")
+            _pool = ThreadPoolExecutor(max_workers=n, thread_name_prefix=_POOL_NAME)
         return _pool
 
 
@@ -344,7 +344,8 @@ def run_tasks(fn, items) -> None:
     barrier would wait for its whole share, spinning)."""
     items = list(items)
     threads = min(numba.get_num_threads(), len(items))
-    if threads <= 1:
+    # inside a task of the pool, run here: workers waiting on the pool could all end up waiting
+    if threads <= 1 or threading.current_thread().name.startswith(_POOL_NAME):
         for item in items:
             fn(item)
         return
@@ -355,7 +356,7 @@ def run_tasks(fn, items) -> None:
 def run_bands(kernel, nbands: int, *args, parallel: bool = True) -> None:
     """kernel(*args, first, last) over bands 0 .. nbands - 1: in spans of a few bands on the
     thread pool, or in one call (``parallel`` False, e.g. inside a task of the pool)."""
-    if not parallel or nbands < 2 or numba.get_num_threads() < 2:
+    if not parallel or nbands < 2:
         kernel(*args, 0, nbands)
         return
     per = max(1, nbands // (8 * numba.get_num_threads()))
