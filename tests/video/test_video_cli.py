@@ -78,7 +78,7 @@ def long_clip(tmp_path_factory) -> Path:
     return path
 
 
-def _interrupt(src: Path, out: Path, *extra: str) -> subprocess.CompletedProcess:
+def _interrupt(src: Path, out: Path, *extra: str, sig=signal.SIGINT) -> subprocess.CompletedProcess:
     proc = subprocess.Popen([*LSQ, "video", str(src), "-o", str(out), "--look", "neutral", *extra],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     deadline = time.time() + 120
@@ -89,15 +89,16 @@ def _interrupt(src: Path, out: Path, *extra: str) -> subprocess.CompletedProcess
         if proc.poll() is not None:
             break
         time.sleep(0.05)
-    proc.send_signal(signal.SIGINT)
+    proc.send_signal(sig)
     stdout, stderr = proc.communicate(timeout=120)
     return subprocess.CompletedProcess(proc.args, proc.returncode, stdout, stderr)
 
 
 @pytest.mark.slow
-def test_ctrl_c_leaves_no_file(long_clip, tmp_path):
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_ctrl_c_or_kill_leaves_no_file(long_clip, tmp_path, sig):
     out = tmp_path / "out.mp4"
-    res = _interrupt(long_clip, out)
+    res = _interrupt(long_clip, out, sig=sig)
     assert res.returncode == 130, res.stderr
     assert "lsquared: interrupted; nothing written" in res.stderr
     assert list(tmp_path.iterdir()) == []

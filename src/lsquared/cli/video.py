@@ -75,6 +75,7 @@ def video_command(
     subtitles, chapters, timestamps and rotation kept."""
     from ..video import grade_video
 
+    _terminate_like_interrupt()
     if crf is not None and bitrate is not None:
         raise ParameterError("give --crf or --bitrate, not both")
     t_start, t_len = parse_time(start, "--start"), parse_time(duration, "--duration")
@@ -103,6 +104,18 @@ def video_command(
     fps = result.frames / result.seconds if result.seconds else 0.0
     console.print(f"{result.output}: {result.frames} frames in {result.seconds:.1f} s ({fps:.1f} fps); "
                   f"{result.input_space} in, {result.codec} {result.pix_fmt} out", soft_wrap=True)
+
+
+def _terminate_like_interrupt() -> None:
+    """SIGTERM (a process manager, ``kill``) cleans up as Ctrl-C does: no partial output."""
+    import signal
+    import threading
+
+    def raise_interrupt(signum, frame):
+        raise KeyboardInterrupt
+
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, raise_interrupt)
 
 
 def _interrupted(what: str) -> None:
