@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from videoclips import av, ffmpeg, video_pts
+from videoclips import av, clips, colorimetric_table, ffmpeg, video_pts  # noqa: F401
 
 from lsquared.cli.video import parse_bitrate, parse_time
 from lsquared.errors import ParameterError

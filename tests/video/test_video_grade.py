@@ -10,7 +10,7 @@ import pytest
 from lsquared.errors import InputError, OutputError, UnsupportedError, VideoError
 from lsquared.video import GradeParams, grade_video
 
-from videoclips import av, ffprobe_json, packets, rgb_frames, video_pts
+from videoclips import av, clips, colorimetric_table, ffprobe_json, packets, rgb_frames, video_pts  # noqa: F401
 
 pytestmark = pytest.mark.slow
 
