@@ -1,85 +1,148 @@
 """Hot loop of capture sharpening (ops/sharpen.py has the method and its reasons).
 
-One fused pass in bands of rows: each band computes its luminance (with a halo of rows),
-the horizontal blur and the row extrema into band-sized buffers that stay in cache, then
-finishes its rows (vertical blur, vertical extrema, clamp, apply).  Nothing image-sized is
-written but the result.
+One fused pass, reading the image once and writing the result once, in tiles of BAND rows by
+STRIP columns.  A tile keeps a ring of its last 2p + 1 rows (p = the blur's radius) of
+luminance (with p columns of halo each side), of their horizontal blur and of their
+horizontal 3-pixel extrema; each new row finishes the row p above it (vertical blur,
+vertical extrema, clamp, gain applied to every channel) in one loop.  The ring is a few rows
+of STRIP floats, so it stays in L1; only a tile's first 2p rows and p columns each side are
+computed twice.
+
+Written for the compiler: every inner loop runs along a row through shifted views (an index
+that might be negative stops numba's loops vectorizing); pixels are read as flat rows (3
+floats per pixel); no array is updated in place with min/max (that compiles to masked
+stores, an order of magnitude slower than plain ones on AMD's cores); no division checks
+(error_model="numpy": y'/y where y > eps).
 """
 
 from __future__ import annotations
 
 import numpy as np
-from numba import njit, prange
+from numba import njit
+
+F32 = np.float32
+BAND = 64           # output rows per task
+STRIP = 512         # columns per tile: its ring rows (2 KB each) stay in L1
 
 
-@njit(parallel=True, cache=True)
-def sharpen_luminance_usm(data, taps, r, amount, eps, band):
-    """data (H, W, C) linear (C = 3: white-balanced camera RGB, luminance (R + 2G + B)/4;
-    C = 1: the value itself).  taps: symmetric Gaussian, centre first.  r: overshoot-control
-    radius.  y' = y + amount (y - blur(y)), clamped to y's [min, max] over (2r+1)², applied as
-    the ratio y'/y to every channel (additively below eps).  Borders are replicated; buffers
-    are padded so the inner loops have no bounds logic and vectorize."""
+@njit(cache=True)
+def _luminance_row(src, nc, x0, x1, p, row):
+    """row[p + x - x0] = Y of pixel x for x0 - p <= x < x1 + p ((R + 2G + B)/4, or the value
+    for one channel); pixels outside the image replicate its edge."""
+    w = src.shape[0] // nc
+    a = max(x0 - p, 0)
+    b = min(x1 + p, w)
+    dst = row[a - (x0 - p):]
+    if nc == 3:
+        px = src[3 * a:3 * b]
+        for x in range(b - a):
+            dst[x] = F32(0.25) * px[3 * x] + F32(0.5) * px[3 * x + 1] + F32(0.25) * px[3 * x + 2]
+    else:
+        px = src[a:b]
+        for x in range(b - a):
+            dst[x] = px[x]
+    for k in range(a - (x0 - p)):                # left of the image: its first pixel
+        row[k] = row[a - (x0 - p)]
+    for k in range(b - (x0 - p), row.shape[0]):  # right of it: its last
+        row[k] = row[b - 1 - (x0 - p)]
+
+
+@njit(cache=True)
+def _horizontal(row, taps, p, hb, lo, hi):
+    """Horizontal pass of one padded luminance row (p >= 1): the Gaussian (taps, centre
+    first) into hb, the minimum and maximum of x - 1 .. x + 1 into lo and hi."""
+    n = hb.shape[0]
+    centre = row[p:p + n]
+    left = row[p - 1:p - 1 + n]
+    right = row[p + 1:p + 1 + n]
+    t0 = taps[0]
+    t1 = taps[1]
+    for x in range(n):
+        c, a, b = centre[x], left[x], right[x]
+        hb[x] = t0 * c + t1 * (a + b)
+        lo[x] = min(c, min(a, b))
+        hi[x] = max(c, max(a, b))
+    for k in range(2, taps.shape[0]):
+        left = row[p - k:p - k + n]
+        right = row[p + k:p + k + n]
+        tk = taps[k]
+        for x in range(n):
+            hb[x] += tk * (left[x] + right[x])
+
+
+@njit(cache=True, inline="always", error_model="numpy")
+def _sharpened(v, blur, l0, l1, l2, h0, h1, h2, amount, eps):
+    """(gain, add) of one pixel: y' = y + amount (y - blur) clamped to the 3x3 range, as y'/y
+    (or additively below eps).  Branch-free, so the loops around it vectorize."""
+    v1 = min(max(v + amount * (v - blur), min(l0, min(l1, l2))), max(h0, max(h1, h2)))
+    big = v > eps
+    return (v1 / v if big else F32(1.0)), (F32(0.0) if big else v1 - v)
+
+
+@njit(cache=True, error_model="numpy")
+def _finish_rgb(v, blur, l0, l1, l2, h0, h1, h2, amount, eps, src, dst):
+    for x in range(v.shape[0]):
+        gain, add = _sharpened(v[x], blur[x], l0[x], l1[x], l2[x], h0[x], h1[x], h2[x], amount, eps)
+        dst[3 * x] = src[3 * x] * gain + add
+        dst[3 * x + 1] = src[3 * x + 1] * gain + add
+        dst[3 * x + 2] = src[3 * x + 2] * gain + add
+
+
+@njit(cache=True, error_model="numpy")
+def _finish_mono(v, blur, l0, l1, l2, h0, h1, h2, amount, eps, src, dst):
+    for x in range(v.shape[0]):
+        gain, add = _sharpened(v[x], blur[x], l0[x], l1[x], l2[x], h0[x], h1[x], h2[x], amount, eps)
+        dst[x] = src[x] * gain + add
+
+
+@njit(nogil=True, cache=True)
+def sharpen_luminance_usm(data, taps, amount, eps, out, first, last):
+    """data (H, W, C) linear, C-contiguous (C = 3: white-balanced camera RGB, luminance
+    (R + 2G + B)/4; C = 1: the value itself) into out (same shape), output rows of bands
+    first .. last - 1 (BAND rows each).  taps: symmetric Gaussian, centre first, at least
+    two.  y' = y + amount (y - blur(y)), clamped to y's [min, max] over 3x3, applied as the
+    ratio y'/y to every channel (additively below eps).  Borders are replicated."""
     h, w, nc = data.shape
-    rb = taps.shape[0] - 1
-    p = max(rb, r)
-    one = np.float32(1.0)
-    zero = np.float32(0.0)
-    quarter = np.float32(0.25)
-    half = np.float32(0.5)
-    nbands = (h + band - 1) // band
-    out = np.empty_like(data)
-    for bi in prange(nbands):
-        y0 = bi * band
-        y1 = min(h, y0 + band)
-        n = y1 - y0 + 2 * p                      # band rows plus p halo rows each side
-        lum = np.empty((n, w + 2 * p), np.float32)
-        hb = np.empty((n, w), np.float32)
-        lo = np.empty((n, w), np.float32)
-        hi = np.empty((n, w), np.float32)
-        for i in range(n):
-            y = min(max(y0 - p + i, 0), h - 1)
-            row = lum[i]
-            if nc == 3:
-                for x in range(w):
-                    row[p + x] = quarter * data[y, x, 0] + half * data[y, x, 1] + quarter * data[y, x, 2]
-            else:
-                for x in range(w):
-                    row[p + x] = data[y, x, 0]
-            for k in range(p):
-                row[k] = row[p]
-                row[p + w + k] = row[p + w - 1]
-            for x in range(w):
-                acc = taps[0] * row[p + x]
-                for k in range(1, rb + 1):
-                    acc += taps[k] * (row[p + x - k] + row[p + x + k])
-                hb[i, x] = acc
-            for x in range(w):
-                m = row[p + x - r]
-                mm = m
-                for k in range(-r + 1, r + 1):
-                    m = min(m, row[p + x + k])
-                    mm = max(mm, row[p + x + k])
-                lo[i, x] = m
-                hi[i, x] = mm
-        gain = np.empty(w, np.float32)
-        add = np.empty(w, np.float32)
-        for y in range(y0, y1):
-            i = y - y0 + p
-            for x in range(w):                   # branch-free, so it vectorizes
-                blur = taps[0] * hb[i, x]
-                for k in range(1, rb + 1):
-                    blur += taps[k] * (hb[i - k, x] + hb[i + k, x])
-                m = lo[i - r, x]
-                mm = hi[i - r, x]
-                for k in range(-r + 1, r + 1):
-                    m = min(m, lo[i + k, x])
-                    mm = max(mm, hi[i + k, x])
-                v = lum[i, p + x]
-                v1 = min(max(v + amount * (v - blur), m), mm)
-                big = v > eps
-                gain[x] = v1 / v if big else one
-                add[x] = zero if big else v1 - v
-            for x in range(w):
-                for c in range(nc):
-                    out[y, x, c] = data[y, x, c] * gain[x] + add[x]
-    return out
+    p = taps.shape[0] - 1
+    n = 2 * p + 1                                # ring rows: y - p .. y + p
+    flat = data.reshape(h, w * nc)
+    flat_out = out.reshape(h, w * nc)
+    lum = np.empty((n, STRIP + 2 * p), F32)
+    hb = np.empty((n, STRIP), F32)
+    lo = np.empty((n, STRIP), F32)
+    hi = np.empty((n, STRIP), F32)
+    blur = np.empty(STRIP, F32)
+    for band in range(first, last):
+        y0 = band * BAND
+        y1 = min(h, y0 + BAND)
+        for x0 in range(0, w, STRIP):
+            x1 = min(w, x0 + STRIP)
+            sw = x1 - x0
+            for yy in range(y0 - p, y1 + p):     # yy: the row entering the ring
+                s = (yy + n) % n
+                _luminance_row(flat[min(max(yy, 0), h - 1)], nc, x0, x1, p, lum[s, :sw + 2 * p])
+                _horizontal(lum[s, :sw + 2 * p], taps, p, hb[s, :sw], lo[s, :sw], hi[s, :sw])
+                y = yy - p                       # the row now complete
+                if y < y0:
+                    continue
+                c, above, below = (y + n) % n, (y - 1 + n) % n, (y + 1) % n
+                for k in range(1, p + 1):        # vertical blur
+                    a = hb[(y - k + n) % n, :sw]
+                    b = hb[(y + k) % n, :sw]
+                    tk = taps[k]
+                    if k == 1:
+                        hc = hb[c, :sw]
+                        for x in range(sw):
+                            blur[x] = taps[0] * hc[x] + tk * (a[x] + b[x])
+                    else:
+                        for x in range(sw):
+                            blur[x] += tk * (a[x] + b[x])
+                v = lum[c, p:p + sw]
+                l0, l1, l2 = lo[above, :sw], lo[c, :sw], lo[below, :sw]
+                h0, h1, h2 = hi[above, :sw], hi[c, :sw], hi[below, :sw]
+                src = flat[y, nc * x0:nc * x1]
+                dst = flat_out[y, nc * x0:nc * x1]
+                if nc == 3:
+                    _finish_rgb(v, blur, l0, l1, l2, h0, h1, h2, amount, eps, src, dst)
+                else:
+                    _finish_mono(v, blur, l0, l1, l2, h0, h1, h2, amount, eps, src, dst)
