@@ -33,9 +33,10 @@ from dataclasses import dataclass
 from functools import cache
 
 import numpy as np
-from numba import njit, prange
+from numba import njit
 
 from ..frame import cfa_channel_map
+from ..kernels.denoise_wavelet import map_tasks
 
 BLOCK = 8
 QUANTILE = 0.2
@@ -64,9 +65,13 @@ class NoiseEstimate:
         return (self.scale, self.offset)
 
 
-@njit(parallel=True, cache=True)
+@njit(nogil=True, cache=True)
 def _block_stats(plane, block, step):
-    """Per sampled block: mean of the plane and mean of the squared Immerkær residual / 36."""
+    """Per sampled block (every ``step``-th block row and column): mean of the plane and mean
+    of the squared Immerkær residual / 36.  ``plane`` may be a strided view of the mosaic.
+    The mask is separable, [1 -2 1] along rows then along columns, so each sampled block row
+    is done with whole-row loops (float64: the residuals of smooth areas are small
+    differences of large values)."""
     h, w = plane.shape
     nby = (h - 2) // block
     nbx = (w - 2) // block
@@ -74,25 +79,34 @@ def _block_stats(plane, block, step):
     sx = (nbx + step - 1) // step
     means = np.empty(sy * sx, np.float64)
     vars_ = np.empty(sy * sx, np.float64)
-    for a in prange(sy):
-        by = a * step
+    rows = np.empty((block + 2, w), np.float64)      # the block row and one row each side
+    hx = np.zeros((block + 2, w), np.float64)        # their [1 -2 1] along x
+    sums = np.empty(w, np.float64)                   # per column: sum of values, of residual²
+    sq = np.empty(w, np.float64)
+    n = block * block
+    for a in range(sy):
+        top = a * step * block                       # rows top .. top + block + 1
+        for t in range(block + 2):
+            src = plane[top + t]
+            row = rows[t]
+            for x in range(w):
+                row[x] = src[x]
+            left, centre, right = row[:w - 2], row[1:w - 1], row[2:]
+            out = hx[t, 1:w - 1]
+            for x in range(w - 2):
+                out[x] = left[x] - 2.0 * centre[x] + right[x]
+        sums[:] = 0.0
+        sq[:] = 0.0
+        for t in range(1, block + 1):
+            up, mid, down, row = hx[t - 1], hx[t], hx[t + 1], rows[t]
+            for x in range(w):
+                r = up[x] - 2.0 * mid[x] + down[x]
+                sq[x] += r * r
+                sums[x] += row[x]
         for b in range(sx):
-            bx = b * step
-            s = 0.0
-            r2 = 0.0
-            for yy in range(block):
-                y = 1 + by * block + yy
-                for xx in range(block):
-                    x = 1 + bx * block + xx
-                    # [1 -2 1] (x) [1 -2 1]
-                    r = (plane[y - 1, x - 1] - 2.0 * plane[y - 1, x] + plane[y - 1, x + 1]
-                         - 2.0 * (plane[y, x - 1] - 2.0 * plane[y, x] + plane[y, x + 1])
-                         + plane[y + 1, x - 1] - 2.0 * plane[y + 1, x] + plane[y + 1, x + 1])
-                    r2 += r * r
-                    s += plane[y, x]
-            n = block * block
-            means[a * sx + b] = s / n
-            vars_[a * sx + b] = r2 / (36.0 * n)
+            x0 = 1 + b * step * block
+            means[a * sx + b] = np.sum(sums[x0:x0 + block]) / n
+            vars_[a * sx + b] = np.sum(sq[x0:x0 + block]) / (36.0 * n)
     return means, vars_
 
 
@@ -136,19 +150,21 @@ def estimate_noise_profile(cfa: np.ndarray, pattern: str | None = "RGGB", multip
     """Estimate (S, O) from a mosaic in phase ``pattern`` (None: one monochrome plane) or an
     (H, W, 3) image, normalized as after ``levels``, with ``multipliers`` the white balance
     already applied to it (undone here).  None when the picture has too few smooth areas."""
-    means, variances = [], []
-    for plane, multiplier in _planes(np.asarray(cfa, dtype=np.float32), pattern, multipliers):
-        if min(plane.shape) < 4 * BLOCK:
-            continue
+    planes = [(p, k) for p, k in _planes(np.asarray(cfa, dtype=np.float32), pattern, multipliers)
+              if min(p.shape) >= 4 * BLOCK]
+    if not planes:
+        return None
+
+    def stats(plane_multiplier):                 # one task per plane, on the kernels' threads
+        plane, multiplier = plane_multiplier
         nblocks = ((plane.shape[0] - 2) // BLOCK) * ((plane.shape[1] - 2) // BLOCK)
         step = max(1, int(np.ceil(np.sqrt(nblocks / max_blocks))))
         m, v = _block_stats(plane, BLOCK, step)
-        means.append(m / multiplier)
-        variances.append(v / multiplier**2)
-    if not means:
-        return None
-    m = np.concatenate(means)
-    v = np.concatenate(variances)
+        return m / multiplier, v / multiplier**2
+
+    results = map_tasks(stats, planes)
+    m = np.concatenate([r[0] for r in results])
+    v = np.concatenate([r[1] for r in results])
     keep = (m < TOP) & np.isfinite(v)
     m, v = m[keep], v[keep]
     if m.size < MIN_BLOCKS_PER_BIN * 2:
@@ -158,16 +174,18 @@ def estimate_noise_profile(cfa: np.ndarray, pattern: str | None = "RGGB", multip
     edges = np.linspace(np.sqrt(max(lo, 0.0)), np.sqrt(TOP), BINS + 1) ** 2
     edges[0] = min(lo, 0.0) - 1e-6
     which = np.digitize(m, edges) - 1
+    order = np.argsort(which, kind="stable")              # blocks grouped by bin
+    which, m, v = which[order], m[order], v[order]
+    starts = np.searchsorted(which, np.arange(BINS + 1))
     bias = quantile_bias()
     xs, vs, ns = [], [], []
     for b in range(BINS):
-        sel = which == b
-        count = int(sel.sum())
-        if count < MIN_BLOCKS_PER_BIN:
+        a, e = starts[b], starts[b + 1]
+        if e - a < MIN_BLOCKS_PER_BIN:
             continue
-        xs.append(float(np.mean(m[sel])))
-        vs.append(float(np.quantile(v[sel], QUANTILE)) / bias)
-        ns.append(count)
+        xs.append(float(np.mean(m[a:e])))
+        vs.append(float(np.quantile(v[a:e], QUANTILE)) / bias)
+        ns.append(e - a)
     if len(xs) < 2:
         return None
     x, vv, n = np.array(xs), np.array(vs), np.array(ns, dtype=np.float64)

@@ -143,7 +143,7 @@ def _detail_row(c, up, d, sq):
         sq[j] = x * x
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")      # no zero-division branch, so the gain vectorizes
 def _wiener_row(sq, t, d, up, var, frac, k2, scratch, out):
     """out = up + g d, g = s² / (s² + k² n²): n² = frac * var, s² = max(E - n², 0), E the mean
     of d² over 3x3 (sq[t - 1 .. t + 1] are the rows of d²; ``scratch``: two rows)."""
@@ -337,20 +337,17 @@ def _thread_pool(n: int) -> ThreadPoolExecutor:
         return _pool
 
 
-def run_tasks(fn, items) -> None:
-    """fn(item) for every item on ``numba.get_num_threads()`` threads (fn must release the GIL
-    to gain anything: the nogil kernels here do).  Threads take the next item when they finish
-    one, so a thread the shared machine deschedules delays only its current item (a parfor
-    barrier would wait for its whole share, spinning)."""
+def map_tasks(fn, items) -> list:
+    """[fn(item) for item in items] on ``numba.get_num_threads()`` threads (fn must release
+    the GIL to gain anything: the nogil kernels here do).  Threads take the next item when they
+    finish one, so a thread the shared machine deschedules delays only its current item (a
+    parfor barrier would wait for its whole share, spinning)."""
     items = list(items)
     threads = min(numba.get_num_threads(), len(items))
     # inside a task of the pool, run here: workers waiting on the pool could all end up waiting
     if threads <= 1 or threading.current_thread().name.startswith(_POOL_NAME):
-        for item in items:
-            fn(item)
-        return
-    for _ in _thread_pool(threads).map(fn, items):
-        pass            # iterating re-raises a worker's exception here
+        return [fn(item) for item in items]
+    return list(_thread_pool(threads).map(fn, items))
 
 
 def run_bands(kernel, nbands: int, *args, parallel: bool = True) -> None:
@@ -360,7 +357,7 @@ def run_bands(kernel, nbands: int, *args, parallel: bool = True) -> None:
         kernel(*args, 0, nbands)
         return
     per = max(1, nbands // (8 * numba.get_num_threads()))
-    run_tasks(lambda first: kernel(*args, first, min(nbands, first + per)), range(0, nbands, per))
+    map_tasks(lambda first: kernel(*args, first, min(nbands, first + per)), range(0, nbands, per))
 
 
 def bands(rows: int, band: int = BAND) -> int:

@@ -180,7 +180,7 @@ def denoise_mosaic(cfa: np.ndarray, pattern: str, profile: tuple[float, float], 
         dk.denoise_levels(planes1[q], var1[VARIANCE_OF[q] - 4], fractions[q], float(strengths[q]),
                           levels[q], 1, denoised1[q], parallel=False)
 
-    dk.run_tasks(coarser_levels, [q for q in range(4) if strengths[q] > 0])
+    dk.map_tasks(coarser_levels, [q for q in range(4) if strengths[q] > 0])
     finest = np.array([f[0] if f else 0.0 for f in fractions], np.float32)
     out = np.empty_like(cfa)
     out[2 * h2:] = cfa[2 * h2:]                            # an odd last row or column is kept
