@@ -85,7 +85,7 @@ def atomic_write_bytes(target: str | os.PathLike, data: bytes, *, overwrite: boo
     return atomic_write(target, lambda tmp: tmp.write_bytes(data), overwrite=overwrite)
 
 
-def _umask() -> int:
+def current_umask() -> int:
     """The process's umask (read by setting and restoring it), for files made outside
     atomic_write that should get the usual permissions (io.video's temporary output)."""
     mask = os.umask(0)

@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import InputError, OutputError, UnsupportedError, VideoError
-from .atomic import _umask, check_writable
+from .atomic import check_writable, current_umask
 
 try:
     import av
@@ -478,7 +478,7 @@ class VideoWriter:
             if self.container is not None:
                 self.container.close()
                 self.container = None
-            os.chmod(self.tmp, 0o666 & ~_umask())      # mkstemp made it private
+            os.chmod(self.tmp, 0o666 & ~current_umask())      # mkstemp made it private
             os.replace(self.tmp, self.path)
         except av.error.FFmpegError as exc:
             self.abort()
