@@ -18,7 +18,8 @@ Quality (synthetic camera, 1200x800, ground truth from lsquared.synth; see docs/
 
 Timing (../shared/data/raw/synthetic-fullframe-24mp.dng): median wall and CPU time (all
 threads) of each step at its develop default, with the demosaic ("auto") measured in the same
-run as the peer, since the shared machine's load moves every absolute figure.
+run as the peer, since the shared machine's load moves every absolute figure.  Steps run in
+turn within each round, so a burst of load hits all of them alike.
 """
 
 from __future__ import annotations
@@ -76,7 +77,7 @@ def saturation(rgb):
 
 def noise_figures(folder: Path) -> None:
     from lsquared.estimators.noise import estimate_noise_profile
-    from lsquared.ops.denoise import DenoiseParams
+    from lsquared.ops.denoise import DenoiseParams, denoise
     from lsquared.synth import make_demo_raw
 
     print("\n## Noise (synthetic camera, 1200x800, auto strength)\n")
@@ -90,9 +91,8 @@ def noise_figures(folder: Path) -> None:
         frame = _balanced(info.path)
         est = estimate_noise_profile(frame.data, frame.meta.cfa, frame.meta.wb_multipliers)
         noisy, _ = _linear(frame)
-        t = time.perf_counter()
         out, resolved = _linear(frame, denoise_params=DenoiseParams())
-        ms = (time.perf_counter() - t) * 1000
+        ms = _time(lambda f=frame: denoise(f, DenoiseParams()), 5)[0] * 1000      # estimate + filter
         flat = np.zeros(clean.shape[:2], bool)
         for p in info.patches:
             x0, y0, x1, y1 = p.box
@@ -206,8 +206,10 @@ def timing_figures(runs: int) -> None:
         ("highlights reconstruct, nothing clips", lambda: highlights(frame, HighlightParams())),
         (f"highlights reconstruct, 1.6 EV over ({float(np.mean(over.data >= 0.995)):.1%} clipped)", lambda: highlights(over, HighlightParams())),
         ("noise estimate", lambda: resolve_denoise(frame, DenoiseParams())),
-        (f"denoise auto (luma {resolved.luma:.2f}, chroma {resolved.chroma:.2f})", lambda: denoise(frame, resolved)),
-        ("denoise strength 1 (ISO 3200-like)", lambda: denoise(frame, dataclasses.replace(resolved, luma=1.0, chroma=1.0))),
+        (f"denoise filter, auto (luma {resolved.luma:.2f}, chroma {resolved.chroma:.2f})",
+         lambda: denoise(frame, resolved)),
+        ("denoise step: estimate + filter (what develop runs)", lambda: denoise(frame, DenoiseParams())),
+        ("denoise filter, strength 1", lambda: denoise(frame, dataclasses.replace(resolved, luma=1.0, chroma=1.0))),
         ("lens: distortion + TCA + vignetting", lambda: correct_lens(rgb, prepare_lens(
             lens_label(lf), 1.0, w, h, 50.0, 2.8, 1000.0, True, True, True, 0.0))),
         ("sharpen 0.5 (standard look)", lambda: sharpen_usm(rgb, 0.5)),
@@ -218,10 +220,15 @@ def timing_figures(runs: int) -> None:
           f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores)\n")
     print("| step | wall s | CPU s (all threads) | wall vs demosaic |")
     print("|---|---|---|---|")
-    peer = None
-    for name, fn in steps:
-        wall, cpu = _time(fn, runs)
-        peer = peer or wall
+    times = {name: ([], []) for name, _ in steps}
+    for _ in range(runs):                                              # round-robin
+        for name, fn in steps:
+            wall, cpu = _time(fn, 1)
+            times[name][0].append(wall)
+            times[name][1].append(cpu)
+    peer = statistics.median(times[steps[0][0]][0])
+    for name, _ in steps:
+        wall, cpu = statistics.median(times[name][0]), statistics.median(times[name][1])
         print(f"| {name} | {wall:.3f} | {cpu:.3f} | {wall / peer:.2f} |")
 
 
