@@ -157,3 +157,19 @@ def test_banded_kernel_matches_numpy_reference(shape, amount, radius):
     assert got.shape == img.shape and got.dtype == np.float32
     assert np.abs(got - want).max() < 2e-6
     assert np.abs(want - img).max() > 0.05                             # it did sharpen
+
+
+@pytest.mark.parametrize("shape", [(200, 1300, 3), (130, 1030)])
+def test_in_place_equals_a_new_array(shape):
+    """out=image: every band and strip reads its neighbours' pixels as they were, so writing
+    into the input gives exactly the new-array result; partial overlaps are refused."""
+    rng = np.random.default_rng(9)
+    img = rng.random(shape, dtype=np.float32)
+    want = sharpen_usm(img, 1.5, 2.0)
+    work = img.copy()
+    got = sharpen_usm(work, 1.5, 2.0, out=work)
+    assert got is work and np.array_equal(got, want)
+    frame = Frame(img.copy(), FrameMeta(cfa=None, encoding=Encoding.MONO))
+    assert np.array_equal(sharpen(frame, SharpenParams(amount=1.5, radius=2.0), in_place=True).data, want)
+    with pytest.raises(ParameterError):
+        sharpen_usm(img, 0.5, out=img[1:])

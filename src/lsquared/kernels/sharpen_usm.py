@@ -6,7 +6,8 @@ luminance (with p columns of halo each side), of their horizontal blur and of th
 horizontal 3-pixel extrema; each new row finishes the row p above it (vertical blur,
 vertical extrema, clamp, gain applied to every channel) in one loop.  The ring is a few rows
 of STRIP floats, so it stays in L1; only a tile's first 2p rows and p columns each side are
-computed twice.
+computed twice.  The pass can write into its own input (the pipeline's 290 MB intermediate
+need not be allocated and faulted in again): see ``sharpen_luminance_usm``.
 
 Written for the compiler: every inner loop runs along a row through shifted views (an index
 that might be negative stops numba's loops vectorizing); pixels are read as flat rows (3
@@ -26,13 +27,9 @@ STRIP = 512         # columns per tile: its ring rows (2 KB each) stay in L1
 
 
 @njit(cache=True)
-def _luminance_row(src, nc, x0, x1, p, row):
-    """row[p + x - x0] = Y of pixel x for x0 - p <= x < x1 + p ((R + 2G + B)/4, or the value
-    for one channel); pixels outside the image replicate its edge."""
-    w = src.shape[0] // nc
-    a = max(x0 - p, 0)
-    b = min(x1 + p, w)
-    dst = row[a - (x0 - p):]
+def _luminance(src, nc, a, b, dst):
+    """dst[x - a] = Y of pixel x of the flat pixel row src, a <= x < b ((R + 2G + B)/4, or the
+    value for one channel)."""
     if nc == 3:
         px = src[3 * a:3 * b]
         for x in range(b - a):
@@ -41,10 +38,21 @@ def _luminance_row(src, nc, x0, x1, p, row):
         px = src[a:b]
         for x in range(b - a):
             dst[x] = px[x]
-    for k in range(a - (x0 - p)):                # left of the image: its first pixel
-        row[k] = row[a - (x0 - p)]
-    for k in range(b - (x0 - p), row.shape[0]):  # right of it: its last
-        row[k] = row[b - 1 - (x0 - p)]
+
+
+@njit(nogil=True, cache=True)
+def band_halo_luminance(data, p, halo, first, last):
+    """halo[band] = the luminance of the p rows above band ``band`` and the p rows below it
+    (edge rows replicated), read before any band is written: with these, the sharpening pass
+    can write into its own input."""
+    h, w, nc = data.shape
+    flat = data.reshape(h, w * nc)
+    for band in range(first, last):
+        y0 = band * BAND
+        y1 = min(h, y0 + BAND)
+        for k in range(p):
+            _luminance(flat[max(y0 - p + k, 0)], nc, 0, w, halo[band, k])
+            _luminance(flat[min(y1 + k, h - 1)], nc, 0, w, halo[band, p + k])
 
 
 @njit(cache=True)
@@ -96,12 +104,17 @@ def _finish_mono(v, blur, l0, l1, l2, h0, h1, h2, amount, eps, src, dst):
 
 
 @njit(nogil=True, cache=True)
-def sharpen_luminance_usm(data, taps, amount, eps, out, first, last):
+def sharpen_luminance_usm(data, taps, amount, eps, halo, out, first, last):
     """data (H, W, C) linear, C-contiguous (C = 3: white-balanced camera RGB, luminance
-    (R + 2G + B)/4; C = 1: the value itself) into out (same shape), output rows of bands
-    first .. last - 1 (BAND rows each).  taps: symmetric Gaussian, centre first, at least
-    two.  y' = y + amount (y - blur(y)), clamped to y's [min, max] over 3x3, applied as the
-    ratio y'/y to every channel (additively below eps).  Borders are replicated."""
+    (R + 2G + B)/4; C = 1: the value itself) into out (same shape; may be ``data`` itself),
+    output rows of bands first .. last - 1 (BAND rows each; ``halo`` from
+    ``band_halo_luminance``).  taps: symmetric Gaussian, centre first, at least two.
+    y' = y + amount (y - blur(y)), clamped to y's [min, max] over 3x3, applied as the ratio
+    y'/y to every channel (additively below eps).  Borders are replicated.
+
+    Writing into ``data`` is safe: a row is read before it is written; rows of other bands
+    come from ``halo``; the p columns left of a strip, which the strip before it has written
+    by then, were saved when that strip read them."""
     h, w, nc = data.shape
     p = taps.shape[0] - 1
     n = 2 * p + 1                                # ring rows: y - p .. y + p
@@ -112,6 +125,7 @@ def sharpen_luminance_usm(data, taps, amount, eps, out, first, last):
     lo = np.empty((n, STRIP), F32)
     hi = np.empty((n, STRIP), F32)
     blur = np.empty(STRIP, F32)
+    left = np.empty((BAND + 2 * p, p), F32)      # luminance of the columns left of the strip
     for band in range(first, last):
         y0 = band * BAND
         y1 = min(h, y0 + BAND)
@@ -120,29 +134,48 @@ def sharpen_luminance_usm(data, taps, amount, eps, out, first, last):
             sw = x1 - x0
             for yy in range(y0 - p, y1 + p):     # yy: the row entering the ring
                 s = (yy + n) % n
-                _luminance_row(flat[min(max(yy, 0), h - 1)], nc, x0, x1, p, lum[s, :sw + 2 * p])
-                _horizontal(lum[s, :sw + 2 * p], taps, p, hb[s, :sw], lo[s, :sw], hi[s, :sw])
+                t = yy - (y0 - p)
+                row = lum[s, :sw + 2 * p]        # row[p + x - x0] = Y of column x
+                a = max(x0 - p, 0)
+                b = min(x1 + p, w)
+                if yy < y0 or yy >= y1:          # another band's row, as it was
+                    src = halo[band, t if yy < y0 else yy - y1 + p]
+                    for x in range(b - a):
+                        row[a - (x0 - p) + x] = src[a + x]
+                elif x0 > 0:
+                    for k in range(p):
+                        row[k] = left[t, k]
+                    _luminance(flat[yy], nc, x0, b, row[p:])
+                else:
+                    _luminance(flat[yy], nc, a, b, row[a - (x0 - p):])
+                for k in range(a - (x0 - p)):    # left of the image: its first pixel
+                    row[k] = row[a - (x0 - p)]
+                for k in range(b - (x0 - p), sw + 2 * p):    # right of it: its last
+                    row[k] = row[b - 1 - (x0 - p)]
+                for k in range(p):               # for the next strip, before this one writes
+                    left[t, k] = row[sw + k]
+                _horizontal(row, taps, p, hb[s, :sw], lo[s, :sw], hi[s, :sw])
                 y = yy - p                       # the row now complete
                 if y < y0:
                     continue
                 c, above, below = (y + n) % n, (y - 1 + n) % n, (y + 1) % n
                 for k in range(1, p + 1):        # vertical blur
-                    a = hb[(y - k + n) % n, :sw]
-                    b = hb[(y + k) % n, :sw]
+                    ra = hb[(y - k + n) % n, :sw]
+                    rb = hb[(y + k) % n, :sw]
                     tk = taps[k]
                     if k == 1:
                         hc = hb[c, :sw]
                         for x in range(sw):
-                            blur[x] = taps[0] * hc[x] + tk * (a[x] + b[x])
+                            blur[x] = taps[0] * hc[x] + tk * (ra[x] + rb[x])
                     else:
                         for x in range(sw):
-                            blur[x] += tk * (a[x] + b[x])
+                            blur[x] += tk * (ra[x] + rb[x])
                 v = lum[c, p:p + sw]
                 l0, l1, l2 = lo[above, :sw], lo[c, :sw], lo[below, :sw]
                 h0, h1, h2 = hi[above, :sw], hi[c, :sw], hi[below, :sw]
-                src = flat[y, nc * x0:nc * x1]
+                src_px = flat[y, nc * x0:nc * x1]
                 dst = flat_out[y, nc * x0:nc * x1]
                 if nc == 3:
-                    _finish_rgb(v, blur, l0, l1, l2, h0, h1, h2, amount, eps, src, dst)
+                    _finish_rgb(v, blur, l0, l1, l2, h0, h1, h2, amount, eps, src_px, dst)
                 else:
-                    _finish_mono(v, blur, l0, l1, l2, h0, h1, h2, amount, eps, src, dst)
+                    _finish_mono(v, blur, l0, l1, l2, h0, h1, h2, amount, eps, src_px, dst)

@@ -26,7 +26,7 @@ import numpy as np
 from ..errors import ParameterError
 from ..frame import Frame
 from ..kernels.denoise_wavelet import run_bands
-from ..kernels.sharpen_usm import BAND, sharpen_luminance_usm
+from ..kernels.sharpen_usm import BAND, band_halo_luminance, sharpen_luminance_usm
 
 DEFAULT_AMOUNT = 0.5
 LOOK_AMOUNTS: dict[str, float] = {
@@ -84,22 +84,43 @@ def _gaussian_taps(sigma: float) -> np.ndarray:
     return (t / (t[0] + 2.0 * t[1:].sum())).astype(np.float32)
 
 
-def sharpen_usm(image: np.ndarray, amount: float, radius: float = 1.0) -> np.ndarray:
+def sharpen_usm(image: np.ndarray, amount: float, radius: float = 1.0, *,
+                out: np.ndarray | None = None) -> np.ndarray:
     """Clamped luminance unsharp mask (module docstring) on linear (H, W, 3) or (H, W) data;
-    a new float32 array."""
+    a new float32 array, or ``out`` (float32, C-contiguous, image's shape) filled and
+    returned.  ``out`` may be ``image`` itself: sharpening in place spares a 24 MP develop the
+    allocation of 290 MB that page faults make cost more than the sharpening."""
     data = np.ascontiguousarray(image, dtype=np.float32)
+    if out is not None:
+        if out.shape != data.shape or out.dtype != np.float32 or not out.flags.c_contiguous:
+            raise ParameterError(f"sharpen: out must be C-contiguous float32 of shape {data.shape}")
+        if out is not data and np.shares_memory(out, data):
+            raise ParameterError("sharpen: out must be the image itself or not overlap it")
     if amount <= 0:
-        return data.copy()
+        if out is None:
+            return data.copy()
+        out[...] = data
+        return out
     mono = data.ndim == 2
     src = data[..., None] if mono else data
-    out = np.empty_like(src)             # numpy's allocation: huge pages, a cheaper first touch
-    run_bands(sharpen_luminance_usm, -(-src.shape[0] // BAND), src, _gaussian_taps(float(radius)),
-              np.float32(amount), np.float32(1e-4), out)
-    return out[..., 0] if mono else out
+    dst = np.empty_like(src) if out is None else (out[..., None] if mono else out)
+    taps = _gaussian_taps(float(radius))
+    p = taps.size - 1
+    bands = -(-src.shape[0] // BAND)
+    halo = np.empty((bands, 2 * p, src.shape[1]), np.float32)
+    run_bands(band_halo_luminance, bands, src, p, halo)             # before any band writes
+    run_bands(sharpen_luminance_usm, bands, src, taps, np.float32(amount), np.float32(1e-4), halo, dst)
+    if out is not None:
+        return out
+    return dst[..., 0] if mono else dst
 
 
-def sharpen(frame: Frame, params: SharpenParams) -> Frame:
-    """The capture-sharpening step of a develop (params resolved: amount set)."""
+def sharpen(frame: Frame, params: SharpenParams, *, in_place: bool = False) -> Frame:
+    """The capture-sharpening step of a develop (params resolved: amount set).  ``in_place``:
+    write into frame.data (when it is C-contiguous float32); only for a caller that owns that
+    array, e.g. the develop pipeline with the demosaic's output."""
     if not params.amount:
         return frame
-    return frame.replace(data=sharpen_usm(frame.data, params.amount, params.radius))
+    data = frame.data
+    out = data if in_place and data.dtype == np.float32 and data.flags.c_contiguous else None
+    return frame.replace(data=sharpen_usm(data, params.amount, params.radius, out=out))
