@@ -32,6 +32,7 @@ replicate at the end.
 
 from __future__ import annotations
 
+import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from functools import cache
@@ -325,15 +326,18 @@ def plane_variance(plane, slope, offset, out, first, last):
 # --- drivers ----------------------------------------------------------------------------------
 
 _pool: ThreadPoolExecutor | None = None
+_pool_pid = 0
 _pool_lock = threading.Lock()
 _POOL_NAME = "lsquared-bands"
 
 
 def _thread_pool(n: int) -> ThreadPoolExecutor:
-    global _pool
+    global _pool, _pool_pid
     with _pool_lock:
-        if _pool is None or _pool._max_workers != n:
+        # a forked child inherits the pool object but not its threads: make a new one there
+        if _pool is None or _pool._max_workers != n or _pool_pid != os.getpid():
             _pool = ThreadPoolExecutor(max_workers=n, thread_name_prefix=_POOL_NAME)
+            _pool_pid = os.getpid()
         return _pool
 
 
