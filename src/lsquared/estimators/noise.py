@@ -36,7 +36,7 @@ import numpy as np
 from numba import njit
 
 from ..frame import cfa_channel_map
-from ..kernels.denoise_wavelet import map_tasks
+from ..kernels.threads import map_tasks
 
 BLOCK = 8
 QUANTILE = 0.2

@@ -31,7 +31,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import LutFormatError, OutputError
+from ..errors import LutFormatError
 from .atomic import atomic_write_bytes
 
 MAX_3D_SIZE = 256                   # the .cube specification's limit

@@ -37,6 +37,7 @@ import numpy as np
 from ..errors import ParameterError
 from ..frame import Encoding, Frame, cfa_channel_map
 from ..kernels import denoise_wavelet as dk
+from ..kernels.threads import map_tasks, run_bands
 
 MODES = ("auto", "manual", "off")
 MID_GREY = 0.125                         # where auto measures the noise: 3 stops below white
@@ -172,7 +173,7 @@ def denoise_mosaic(cfa: np.ndarray, pattern: str, profile: tuple[float, float], 
     coef, const, inv = cell_coefficients(pattern, m * s, m * m * max(o, 0.0))
     planes1 = np.empty((4, (h2 + 1) // 2, (w2 + 1) // 2), np.float32)
     var1 = np.empty((3, *planes1.shape[1:]), np.float32)
-    dk.run_bands(dk.reduce_cfa, dk.bands(planes1.shape[1], dk.HALF_BAND), cfa, coef, const, planes1, var1)
+    run_bands(dk.reduce_cfa, dk.bands(planes1.shape[1], dk.HALF_BAND), cfa, coef, const, planes1, var1)
     denoised1 = np.empty_like(planes1)
     fractions = [dk.level_noise_fractions(n) for n in levels]
 
@@ -180,12 +181,12 @@ def denoise_mosaic(cfa: np.ndarray, pattern: str, profile: tuple[float, float], 
         dk.denoise_levels(planes1[q], var1[VARIANCE_OF[q] - 4], fractions[q], float(strengths[q]),
                           levels[q], 1, denoised1[q], parallel=False)
 
-    dk.map_tasks(coarser_levels, [q for q in range(4) if strengths[q] > 0])
+    map_tasks(coarser_levels, [q for q in range(4) if strengths[q] > 0])
     finest = np.array([f[0] if f else 0.0 for f in fractions], np.float32)
     out = np.empty_like(cfa)
     out[2 * h2:] = cfa[2 * h2:]                            # an odd last row or column is kept
     out[:, 2 * w2:] = cfa[:, 2 * w2:]
-    dk.run_bands(dk.reconstruct_cfa, dk.bands(h2), cfa, coef, const, inv, np.array(VARIANCE_OF, np.int64),
+    run_bands(dk.reconstruct_cfa, dk.bands(h2), cfa, coef, const, inv, np.array(VARIANCE_OF, np.int64),
                  planes1, denoised1, finest, strengths, out)
     return out
 
@@ -197,7 +198,7 @@ def denoise_mono(data: np.ndarray, profile: tuple[float, float], *, luma: float 
         return data.copy()
     s, o = profile
     var = np.empty_like(data)
-    dk.run_bands(dk.plane_variance, dk.bands(data.shape[0]), data, np.float32(s), np.float32(max(o, 0.0)), var)
+    run_bands(dk.plane_variance, dk.bands(data.shape[0]), data, np.float32(s), np.float32(max(o, 0.0)), var)
     return dk.denoise_levels(data, var, dk.level_noise_fractions(levels), luma, levels)
 
 

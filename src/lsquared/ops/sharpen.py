@@ -25,7 +25,7 @@ import numpy as np
 
 from ..errors import ParameterError
 from ..frame import Frame
-from ..kernels.denoise_wavelet import run_bands
+from ..kernels.threads import run_bands
 from ..kernels.sharpen_usm import BAND, band_halo_luminance, sharpen_luminance_usm
 
 DEFAULT_AMOUNT = 0.5

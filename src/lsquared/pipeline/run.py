@@ -193,7 +193,7 @@ def develop_frame(frame: Frame, recipe: Recipe | None = None) -> Picture:
         frame, lp = lens(frame, recipe.lens)
     recipe = recipe.replace(lens=lp, sharpen=resolve_sharpen(recipe.sharpen, recipe.look.name))
     with watch("sharpen"):
-        frame = sharpen(frame, recipe.sharpen)
+        frame = sharpen(frame, recipe.sharpen, in_place=True)    # every array after levels is ours
     matrix = camera_to_working_matrix(frame.meta, wb.neutral, recipe.color)
     matrix = matrix * exposure_gain(frame.meta, recipe.exposure)
     pixels = _finish(frame.data, matrix, look, lut, recipe, frame.meta.orientation, watch)

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import threading
-from concurrent.futures import ThreadPoolExecutor
-
 import numba
 import numpy as np
 
 from ...errors import InputError, ParameterError
 from ...frame import CFA_PATTERNS
 from ...kernels.demosaic_common import TILE_H, TILE_W
+from ...kernels.threads import map_tasks
 
 # Where the red site of each 2x2 phase sits: the kernels are written for RGGB and cut their
 # tiles shifted by this much (kernels/demosaic_common.py).
@@ -42,18 +40,6 @@ def check_mosaic(mosaic: np.ndarray, pattern: str) -> tuple[np.ndarray, int, int
     return a, ry, rx
 
 
-_pool: ThreadPoolExecutor | None = None
-_pool_lock = threading.Lock()
-
-
-def _thread_pool(n: int) -> ThreadPoolExecutor:
-    global _pool
-    with _pool_lock:
-        if _pool is None or _pool._max_workers != n:
-            _pool = ThreadPoolExecutor(max_workers=n, thread_name_prefix="lsquared-demosaic")
-        return _pool
-
-
 def run_kernel(tiles_kernel, mosaic: np.ndarray, pattern: str) -> np.ndarray:
     """Check the mosaic, allocate the (H, W, 3) float32 result with numpy (huge pages for the
     first touch), and run ``tiles_kernel`` over all tiles, one row of tiles per task on
@@ -66,7 +52,5 @@ def run_kernel(tiles_kernel, mosaic: np.ndarray, pattern: str) -> np.ndarray:
     if threads <= 1:
         tiles_kernel(a, ry, rx, out, 0, nty * ntx)
         return out
-    tasks = [(row * ntx, (row + 1) * ntx) for row in range(nty)]
-    for _ in _thread_pool(threads).map(lambda span: tiles_kernel(a, ry, rx, out, span[0], span[1]), tasks):
-        pass        # iterating re-raises a worker's exception here
+    map_tasks(lambda row: tiles_kernel(a, ry, rx, out, row * ntx, (row + 1) * ntx), range(nty))
     return out
