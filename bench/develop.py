@@ -63,7 +63,8 @@ def _rawpy_runs(path: str, runs: int, queue) -> None:
                 t1 = time.perf_counter()
                 rgb = raw.postprocess()
             t2 = time.perf_counter()
-            Image.fromarray(np.ascontiguousarray(rgb)).save(Path(tmp) / f"p{i}.jpg", quality=QUALITY)
+            Image.fromarray(np.ascontiguousarray(rgb.squeeze())).save(     # monochrome: (H, W, 1)
+               Path(tmp) / f"p{i}.jpg", quality=QUALITY)
             t3 = time.perf_counter()
             if i > 0:
                 rows.append({"decode": t1 - t0, "postprocess": t2 - t1, "encode JPEG": t3 - t2, "total": t3 - t0})
@@ -76,7 +77,13 @@ def _in_child(target, path: Path, runs: int) -> dict:
     queue = ctx.Queue()
     proc = ctx.Process(target=target, args=(str(path), runs, queue))
     proc.start()
-    result = queue.get()
+    while True:                     # a child that dies (killed, crashed) must not hang the bench
+        try:
+            result = queue.get(timeout=5)
+            break
+        except Exception:
+            if not proc.is_alive():
+                raise SystemExit(f"{target.__name__} on {path.name}: child exited with {proc.exitcode}")
     proc.join()
     return result
 

@@ -232,23 +232,38 @@ def test_existing_file_is_not_overwritten_without_permission(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["x.jpg"]
 
 
+@pytest.mark.parametrize("suffix", [".avif", ".jpg"])
 @pytest.mark.parametrize("error", [OSError("No space left on device"), RuntimeError("encoder bug")])
-def test_failing_encoder_leaves_nothing_behind(tmp_path, monkeypatch, error):
-    def broken_save(im, fp, filename):
-        fp.write(b"\xff\xd8 half a picture")
-        raise error
+def test_failing_encoder_leaves_nothing_behind(tmp_path, monkeypatch, error, suffix):
+    from PIL import features
 
-    monkeypatch.setitem(Image.SAVE, "JPEG", broken_save)
+    from lsquared.io import jpeg
+
+    if suffix == ".avif":                  # Pillow writes to the file itself: fail half way through
+        if not features.check("avif"):
+            pytest.skip("this Pillow has no AVIF encoder")
+
+        def broken_save(im, fp, filename):
+            fp.write(b"\x00\x00\x00\x1cftypavif half a picture")
+            raise error
+
+        monkeypatch.setitem(Image.SAVE, "AVIF", broken_save)
+    else:                                  # our JPEG encoder fails before anything is written
+        def broken_encode(*args, **kwargs):
+            raise error
+
+        monkeypatch.setattr(jpeg, "encode_jpeg", broken_encode)
+    target = tmp_path / f"x{suffix}"
     expected = OutputError if isinstance(error, OSError) else RuntimeError
     with pytest.raises(expected):
-        write_image(tmp_path / "x.jpg", picture())
+        write_image(target, picture())
     assert list(tmp_path.iterdir()) == []
     # and an existing file survives a failed overwrite
-    (tmp_path / "x.jpg").write_bytes(b"precious")
+    target.write_bytes(b"precious")
     with pytest.raises(expected):
-        write_image(tmp_path / "x.jpg", picture(), overwrite=True)
-    assert [p.name for p in tmp_path.iterdir()] == ["x.jpg"]
-    assert (tmp_path / "x.jpg").read_bytes() == b"precious"
+        write_image(target, picture(), overwrite=True)
+    assert [p.name for p in tmp_path.iterdir()] == [target.name]
+    assert target.read_bytes() == b"precious"
 
 
 def test_missing_folder_is_named(tmp_path):

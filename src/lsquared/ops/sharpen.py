@@ -94,7 +94,8 @@ def sharpen_usm(image: np.ndarray, amount: float, radius: float = 1.0, *,
     if out is not None:
         if out.shape != data.shape or out.dtype != np.float32 or not out.flags.c_contiguous:
             raise ParameterError(f"sharpen: out must be C-contiguous float32 of shape {data.shape}")
-        if out is not data and np.shares_memory(out, data):
+        same = out.ctypes.data == data.ctypes.data and out.strides == data.strides   # a view counts too
+        if not same and np.shares_memory(out, data):
             raise ParameterError("sharpen: out must be the image itself or not overlap it")
     if amount <= 0:
         if out is None:
