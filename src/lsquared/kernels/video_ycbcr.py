@@ -32,8 +32,12 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
+# nnan/ninf/nsz (no reassociation, no contraction): lets the min/max clamps vectorize with
+# reproducible results; the numpy error model drops division checks that keep loops scalar.
+_FAST = {"nnan", "ninf", "nsz"}
 
-@njit(cache=True)
+
+@njit(cache=True, fastmath=_FAST, error_model="numpy")
 def tetra_corners(fr, fg, fb, sr, sg, sb):
     """Weights (w0..w3) and the offsets of the two middle corners of the tetrahedron that
     holds fractions (fr, fg, fb) in a cell whose axes step by sr, sg, sb.
@@ -57,12 +61,12 @@ def tetra_corners(fr, fg, fb, sr, sg, sb):
     return 1 - fmax, fmax - fmid, fmid - fmin, fmin, o1, sr + sg + sb - o_min
 
 
-@njit(cache=True)
+@njit(cache=True, fastmath=_FAST, error_model="numpy")
 def _quantize(v, code_max):
     return int(min(max(v, 0.0), code_max) + 0.5)
 
 
-@njit(cache=True)
+@njit(cache=True, fastmath=_FAST, error_model="numpy")
 def _upsample_row(plane, ja, jb, wa, sx, width, out):
     """One row of chroma at full width: rows ja/jb blended wa : 1 - wa, then, for sx = 1,
     even columns on the samples and odd columns halfway between (last one repeated)."""
@@ -82,7 +86,7 @@ def _upsample_row(plane, ja, jb, wa, sx, width, out):
         prev = nxt
 
 
-@njit(cache=True)
+@njit(cache=True, fastmath=_FAST, error_model="numpy")
 def _upsample_rows(cb_in, cr_in, row, sxi, syi, ch_in, width, ucb, ucr):
     """Both chroma planes at full resolution for luma row ``row``: vertically 3/4 of the own
     chroma row and 1/4 of the nearer neighbour (4:2:0), then horizontally (_upsample_row)."""
@@ -98,7 +102,7 @@ def _upsample_rows(cb_in, cr_in, row, sxi, syi, ch_in, width, ucb, ucr):
     _upsample_row(cr_in, ja, jb, wa, sxi, width, ucr)
 
 
-@njit(cache=True)
+@njit(cache=True, fastmath=_FAST, error_model="numpy")
 def _chroma_down(dcb, dcr, cb_in, cr_in, cb_out, cr_out, bi, band, width, sxo, syo, ch_out, cw_out,
                  residual, code_max):
     """Band ``bi``'s graded chroma (dcb/dcr, full resolution, less up(C_in) when
@@ -137,7 +141,7 @@ def _chroma_down(dcb, dcr, cb_in, cr_in, cb_out, cr_out, bi, band, width, sxo, s
 BANDS_PER_TASK = 16          # bands per parallel task: scratch allocated once per task
 
 
-@njit(parallel=True, cache=True, nogil=True)
+@njit(parallel=True, cache=True, nogil=True, fastmath=_FAST, error_model="numpy")
 def grade_ycbcr_planes(y_in, cb_in, cr_in, y_out, cb_out, cr_out, width, height,
                        sxi, syi, sxo, syo, m_in, off_in, packed, n, m_out, off_out, code_max):
     """Grade one frame.
@@ -159,7 +163,7 @@ def grade_ycbcr_planes(y_in, cb_in, cr_in, y_out, cb_out, cr_out, width, height,
                     chunk * BANDS_PER_TASK, min((chunk + 1) * BANDS_PER_TASK, nbands))
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, fastmath=_FAST, error_model="numpy")
 def grade_bands(y_in, cb_in, cr_in, y_out, cb_out, cr_out, width, height, sxi, syi, sxo, syo,
                 m_in, off_in, packed, n, m_out, off_out, code_max, band, first, stop):
     """Bands first..stop-1 of grade_ycbcr_planes, each ``band`` rows and their chroma.
