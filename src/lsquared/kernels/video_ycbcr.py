@@ -69,21 +69,20 @@ def _quantize(v, code_max):
 @njit(cache=True, fastmath=_FAST, error_model="numpy")
 def _upsample_row(plane, ja, jb, wa, sx, width, out):
     """One row of chroma at full width: rows ja/jb blended wa : 1 - wa, then, for sx = 1,
-    even columns on the samples and odd columns halfway between (last one repeated)."""
+    even columns on the samples and odd columns halfway between (last one repeated).
+    Blend, even columns and odd columns each in a loop of their own, so that they vectorize."""
     wb = np.float32(1.0 - wa)
     wa = np.float32(wa)
     cw = (width + sx) >> sx
     if sx == 0:
         for i in range(width):
-            out[i] = wa * plane[ja, i] + wb * plane[jb, i]
+            out[i] = wa * np.float32(plane[ja, i]) + wb * np.float32(plane[jb, i])
         return
-    prev = wa * plane[ja, 0] + wb * plane[jb, 0]
-    for i in range(cw):
-        nxt = wa * plane[ja, min(i + 1, cw - 1)] + wb * plane[jb, min(i + 1, cw - 1)]
-        out[2 * i] = prev
-        if 2 * i + 1 < width:
-            out[2 * i + 1] = np.float32(0.5) * (prev + nxt)
-        prev = nxt
+    half = np.float32(0.5)
+    for i in range(cw):                      # the samples, on the even columns
+        out[2 * i] = wa * np.float32(plane[ja, i]) + wb * np.float32(plane[jb, i])
+    for i in range(width >> 1):              # odd columns: halfway to the next sample
+        out[2 * i + 1] = half * (out[2 * i] + out[min(2 * i + 2, 2 * cw - 2)])
 
 
 @njit(cache=True, fastmath=_FAST, error_model="numpy")
@@ -103,39 +102,52 @@ def _upsample_rows(cb_in, cr_in, row, sxi, syi, ch_in, width, ucb, ucr):
 
 
 @njit(cache=True, fastmath=_FAST, error_model="numpy")
+def _add_quantize(filtered, step, c_in, c_out, cj, cw_out, residual, top):
+    """c_out[cj, ci] = code of filtered[step * ci] (+ c_in[cj, ci] when ``residual``: only then
+    do input and output chroma share their layout)."""
+    zero = np.float32(0.0)
+    rnd = np.float32(0.5)
+    if residual:
+        for ci in range(cw_out):
+            v = filtered[step * ci] + np.float32(c_in[cj, ci])
+            c_out[cj, ci] = np.int32(min(max(v, zero), top) + rnd)
+    else:
+        for ci in range(cw_out):
+            c_out[cj, ci] = np.int32(min(max(filtered[step * ci], zero), top) + rnd)
+
+
+@njit(cache=True, fastmath=_FAST, error_model="numpy")
 def _chroma_down(dcb, dcr, cb_in, cr_in, cb_out, cr_out, bi, band, width, sxo, syo, ch_out, cw_out,
                  residual, code_max):
     """Band ``bi``'s graded chroma (dcb/dcr, full resolution, less up(C_in) when
     ``residual``) filtered onto the output's chroma samples, plus C_in, quantized."""
     rows_out = 1 if syo == 1 else band
+    top = np.float32(code_max)
+    res = residual > 0.0
+    q = np.float32(0.25) if syo == 1 else np.float32(0.5)     # [1 2 1]/4 across, [1 1]/2 down
     for ro in range(rows_out):
         cj = (bi * band + ro) >> syo            # a row pair makes one chroma row when syo
         if cj >= ch_out:
             continue
-        for ci in range(cw_out):
+        r0 = 0 if syo == 1 else ro
+        r1 = 1 if syo == 1 else ro
+        for plane in range(2):
+            d = dcb if plane == 0 else dcr
+            c_in = cb_in if plane == 0 else cr_in
+            c_out = cb_out if plane == 0 else cr_out
             if sxo == 1:
-                x0 = 2 * ci
-                xl = max(x0 - 1, 0)
-                xh = min(x0 + 1, width - 1)
-                if syo == 1:
-                    vcb = 0.125 * (dcb[0, xl] + dcb[1, xl] + dcb[0, xh] + dcb[1, xh]) \
-                        + 0.25 * (dcb[0, x0] + dcb[1, x0])
-                    vcr = 0.125 * (dcr[0, xl] + dcr[1, xl] + dcr[0, xh] + dcr[1, xh]) \
-                        + 0.25 * (dcr[0, x0] + dcr[1, x0])
-                else:
-                    vcb = 0.25 * (dcb[ro, xl] + dcb[ro, xh]) + 0.5 * dcb[ro, x0]
-                    vcr = 0.25 * (dcr[ro, xl] + dcr[ro, xh]) + 0.5 * dcr[ro, x0]
-            elif syo == 1:
-                vcb = 0.5 * (dcb[0, ci] + dcb[1, ci])
-                vcr = 0.5 * (dcr[0, ci] + dcr[1, ci])
+                for ci in range(cw_out):
+                    x0 = 2 * ci
+                    xl = max(x0 - 1, 0)
+                    xh = min(x0 + 1, width - 1)
+                    v = q * (np.float32(0.5) * (d[r0, xl] + d[r1, xl] + d[r0, xh] + d[r1, xh])
+                             + d[r0, x0] + d[r1, x0])
+                    d[r0, x0] = v if syo == 1 else np.float32(0.5) * v     # column x0 is read no more
+                _add_quantize(d[r0], 2, c_in, c_out, cj, cw_out, res, top)
             else:
-                vcb = dcb[ro, ci]
-                vcr = dcr[ro, ci]
-            if residual > 0.0:
-                vcb += cb_in[cj, ci]
-                vcr += cr_in[cj, ci]
-            cb_out[cj, ci] = _quantize(vcb, code_max)
-            cr_out[cj, ci] = _quantize(vcr, code_max)
+                for ci in range(cw_out):
+                    d[r0, ci] = np.float32(0.5) * (d[r0, ci] + d[r1, ci])
+                _add_quantize(d[r0], 1, c_in, c_out, cj, cw_out, res, top)
 
 
 BANDS_PER_TASK = 16          # bands per parallel task: scratch allocated once per task
