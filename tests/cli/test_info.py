@@ -11,7 +11,7 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from conftest import raw_files
+from shared_data import raw_files
 from lsquared.cli.info import format_exposure_time, format_f_number, register
 
 SHARED = [p for p in raw_files() if p.suffix.lower() != ".md"]

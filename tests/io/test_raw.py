@@ -13,7 +13,7 @@ import tifffile
 from dngmaker import ascii_value, rational_value, write_dng, write_tiff_like
 from PIL import Image
 
-from conftest import raw_files
+from shared_data import raw_files
 from lsquared.color.dng_model import neutral_to_xy
 from lsquared.errors import InputError, UnsupportedError
 from lsquared.frame import Encoding, SensorLayout
