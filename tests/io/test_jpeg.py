@@ -78,3 +78,12 @@ def test_exif_and_icc_segments():
     assert im.info["icc_profile"] == icc
     assert im.info["exif"] == exif
     assert data[2:4] == b"\xff\xe0"                        # JFIF first, then the metadata
+
+
+def test_a_side_over_65535_is_refused_with_a_hint():
+    from lsquared.errors import OutputError
+
+    wide = np.zeros((8, 70000), np.uint8)
+    with pytest.raises(OutputError, match="65535") as err:
+        jpeg.encode_jpeg(wide, 90)
+    assert "tiff" in err.value.one_line().lower()

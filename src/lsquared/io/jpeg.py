@@ -105,6 +105,9 @@ def encode_jpeg(pixels: np.ndarray, quality: int, *, chroma_444: bool = True,
     if pixels.dtype != np.uint8 or pixels.ndim not in (2, 3):
         raise OutputError(f"JPEG needs 8-bit grey or RGB pixels, not {pixels.dtype} {pixels.shape}")
     height, width = pixels.shape[:2]
+    if max(height, width) > 0xFFFF:
+        raise OutputError(f"a JPEG holds at most 65535 pixels a side, this picture is {width} x {height}",
+                          hint="write TIFF or PNG instead (--format tiff)")
     grey = pixels.ndim == 2
     subsampling = (1, 1) if chroma_444 or grey else (2, 2)
     mcu = (8 * subsampling[0], 8 * subsampling[1])
