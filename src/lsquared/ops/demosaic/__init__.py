@@ -26,6 +26,7 @@ from .gbtf import demosaic_gbtf2010
 from .malvar2004 import demosaic_malvar2004
 from .menon2007 import demosaic_menon2007
 from .mlri import demosaic_mlri2014
+from .rcd import demosaic_rcd
 
 DemosaicMethod = Callable[[np.ndarray, str], np.ndarray]
 
@@ -35,11 +36,12 @@ DEMOSAIC_METHODS.register("malvar", demosaic_malvar2004, aliases=("malvar2004", 
 DEMOSAIC_METHODS.register("menon2007", demosaic_menon2007, aliases=("menon", "ddfapd"))
 DEMOSAIC_METHODS.register("gbtf", demosaic_gbtf2010, aliases=("gbtf2010",))
 DEMOSAIC_METHODS.register("mlri", demosaic_mlri2014, aliases=("mlri2014",))
+DEMOSAIC_METHODS.register("rcd", demosaic_rcd)
 DEMOSAIC_METHODS.register("auto", demosaic_auto)
 
 __all__ = ["DEMOSAIC_METHODS", "DemosaicParams", "demosaic", "demosaic_array", "demosaic_auto",
            "demosaic_bilinear", "demosaic_gbtf2010", "demosaic_malvar2004", "demosaic_menon2007",
-           "demosaic_mlri2014"]
+           "demosaic_mlri2014", "demosaic_rcd"]
 
 
 def demosaic_array(mosaic: np.ndarray, pattern: str = "RGGB", method: str = "auto") -> np.ndarray:
