@@ -73,7 +73,7 @@ def pillow_peer(fmt: str, quality: int | None):
     def save(px, path):
         im = Image.fromarray(px)
         if fmt == "jpeg":
-            im.save(path, "JPEG", quality=quality, subsampling=0 if quality >= 90 else 2, optimize=True)
+            im.save(path, "JPEG", quality=quality, subsampling=0 if quality >= 90 else 2, optimize=False)     # as write_image: standard tables
         elif fmt == "tiff":
             im.save(path, "TIFF", compression="tiff_adobe_deflate")
         elif fmt == "png":
