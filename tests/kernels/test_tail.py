@@ -46,3 +46,12 @@ def test_mono_tail_broadcasts_to_grey():
     out = render(mono, np.eye(3) * 0.5, _identity(), np.float32)
     assert np.allclose(out[..., 0], out[..., 1]) and np.allclose(out[..., 1], out[..., 2])
     assert np.abs(out[..., 0] - transfer.vlog_encode(mono * 0.5)).max() < 1e-5
+
+
+def test_non_finite_input_does_not_read_outside_the_table():
+    linear = np.full((4, 8, 3), 0.18, np.float32)
+    linear[0, 0] = np.nan
+    linear[1, 1] = np.inf
+    linear[2, 2] = -np.inf
+    out = render(linear, np.eye(3), _curvy(), np.uint8)            # must not crash
+    assert out.shape == (4, 8, 3) and (out[3] == out[3, 0]).all()   # the finite pixels are untouched

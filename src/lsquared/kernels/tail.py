@@ -110,9 +110,11 @@ def render_rgb(rgb, m, flat, n, out, top):
                 xr = min(max(v[0, x], zero), one) * n1
                 xg = min(max(v[1, x], zero), one) * n1
                 xb = min(max(v[2, x], zero), one) * n1
-                i = min(np.int32(xr), n - 2)
-                j = min(np.int32(xg), n - 2)
-                k = min(np.int32(xb), n - 2)
+                # clamped as integers too: under nnan a NaN survives the float clamps, and its
+                # int32 conversion (INT_MIN) must not index outside the table
+                i = min(max(np.int32(xr), 0), n - 2)
+                j = min(max(np.int32(xg), 0), n - 2)
+                k = min(max(np.int32(xb), 0), n - 2)
                 fr = xr - np.float32(i)
                 fg = xg - np.float32(j)
                 fb = xb - np.float32(k)
