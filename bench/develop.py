@@ -1,6 +1,7 @@
 """Develop benchmark: a 24-megapixel raw to JPEG, stage by stage, against rawpy in the same run.
 
     python bench/develop.py [--runs 5] [--files synthetic-fullframe-24mp.dng synthetic-monochrome-60mp.dng]
+                            [--set demosaic=gbtf --set denoise=off ...]
 
 For each file, in a fresh child process each (so peak memory is the develop's own):
   lsquared: open_raw + develop (default recipe: auto demosaic, standard look) + save to JPEG,
@@ -28,7 +29,7 @@ RAW_DIR = Path(os.environ.get("LSQUARED_SHARED", REPO.parent / "shared")) / "dat
 QUALITY = 92
 
 
-def _lsquared_runs(path: str, runs: int, queue) -> None:
+def _lsquared_runs(path: str, runs: int, queue, overrides: dict | None = None) -> None:
     import lsquared
     from lsquared.pipeline.run import save
 
@@ -37,7 +38,7 @@ def _lsquared_runs(path: str, runs: int, queue) -> None:
         for i in range(runs + 1):
             out = Path(tmp) / f"out{i}.jpg"
             t0 = time.perf_counter()
-            picture = lsquared.develop(path)
+            picture = lsquared.develop(path, **(overrides or {}))
             t1 = time.perf_counter()
             save(picture, out, quality=QUALITY)
             t2 = time.perf_counter()
@@ -72,10 +73,10 @@ def _rawpy_runs(path: str, runs: int, queue) -> None:
                "shape": tuple(rgb.shape)})
 
 
-def _in_child(target, path: Path, runs: int) -> dict:
+def _in_child(target, path: Path, runs: int, *extra) -> dict:
     ctx = mp.get_context("spawn")
     queue = ctx.Queue()
-    proc = ctx.Process(target=target, args=(str(path), runs, queue))
+    proc = ctx.Process(target=target, args=(str(path), runs, queue, *extra))
     proc.start()
     while True:                     # a child that dies (killed, crashed) must not hang the bench
         try:
@@ -98,6 +99,8 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--files", nargs="*", default=["synthetic-fullframe-24mp.dng", "synthetic-monochrome-60mp.dng"])
     ap.add_argument("--no-peer", action="store_true", help="skip rawpy (e.g. for the 60 MP file)")
+    ap.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                    help="a develop override, e.g. --set demosaic=gbtf --set denoise=off (repeatable)")
     args = ap.parse_args()
     from rich.console import Console
     from rich.table import Table
@@ -110,10 +113,13 @@ def main() -> None:
         if not path.exists():
             console.print(f"[yellow]skip[/yellow] {path}: not found")
             continue
-        ours = _in_child(_lsquared_runs, path, args.runs)
+        overrides = dict(item.split("=", 1) for item in args.set)
+        ours = _in_child(_lsquared_runs, path, args.runs, overrides)
         peer = None if args.no_peer else _in_child(_rawpy_runs, path, args.runs)
         med = _medians(ours["rows"])
-        table = Table(title=f"{name}: {ours['shape'][1]}x{ours['shape'][0]} to JPEG q{QUALITY}", title_justify="left")
+        settings = " ".join(args.set) or "default recipe"
+        table = Table(title=f"{name}: {ours['shape'][1]}x{ours['shape'][0]} to JPEG q{QUALITY}, {settings}",
+                      title_justify="left")
         table.add_column("stage")
         table.add_column("lsquared (s)", justify="right")
         for stage, seconds in med.items():
