@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from lsquared.kernels.lut3d import apply_lut3d, pack_table, tetrahedral
-from lsquared.kernels.video_ycbcr import grade_ycbcr_planes, grid_matrix, tetra_corners
+from lsquared.kernels.lut3d import tetra_corners
+from lsquared.kernels.video_ycbcr import grade_ycbcr_planes, grid_matrix
 from lsquared.video.colorimetry import YCbCrCoding, colorimetric_lut, identity_lut
 
 

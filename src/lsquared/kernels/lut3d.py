@@ -68,12 +68,17 @@ def _weights(fr, fg, fb):
     fmax = max(fr, max(fg, fb))
     fmin = min(fr, min(fg, fb))
     fmid = fr + fg + fb - fmax - fmin
-    return 1 - fmax, fmax - fmid, fmid - fmin, fmin
+    return np.float32(1.0) - fmax, fmax - fmid, fmid - fmin, fmin      # float32 stays float32
 
 
 @njit(cache=True, inline="always")
-def _corners(fr, fg, fb, sr, sg, sb):
-    """Weights and the offsets (strides sr, sg, sb) of the two middle corners."""
+def tetra_corners(fr, fg, fb, sr, sg, sb):
+    """Weights (w0..w3) and the offsets of the two middle corners of the tetrahedron that
+    holds fractions (fr, fg, fb) in a cell whose axes step by sr, sg, sb (Kasson et al. 1995):
+    with f_max >= f_mid >= f_min the corners are the origin, one step along the f_max axis,
+    one more along the f_mid axis, and the far corner; weights 1 - f_max, f_max - f_mid,
+    f_mid - f_min, f_min.  The one tetrahedron rule of the stills kernels, the fused tail and
+    the video kernel, so all three sample a LUT identically."""
     mr, mg, mb, nr, ng, nb = _order(fr, fg, fb)
     w0, w1, w2, w3 = _weights(fr, fg, fb)
     return w0, w1, w2, w3, mr * sr + mg * sg + mb * sb, (1 - nr) * sr + (1 - ng) * sg + (1 - nb) * sb
@@ -118,7 +123,7 @@ def tetrahedral_packed(flat, n, r, g, b):
     i = min(np.int32(xr), top)
     j = min(np.int32(xg), top)
     k = min(np.int32(xb), top)
-    w0, w1, w2, w3, o1, o2 = _corners(xr - np.float32(i), xg - np.float32(j),
+    w0, w1, w2, w3, o1, o2 = tetra_corners(xr - np.float32(i), xg - np.float32(j),
                                       xb - np.float32(k), n * n, n, 1)
     p0 = (i * n + j) * n + k
     p1 = p0 + o1
@@ -152,7 +157,7 @@ def apply_lut3d_float(image, flat, n, out):
 @njit(cache=True, inline="always")
 def _interp_codes(cr, cg, cb, packed, n, ir, ig, ib, frac, top):
     """One pixel of integer codes through the packed table: three clipped output values."""
-    w0, w1, w2, w3, o1, o2 = _corners(frac[cr], frac[cg], frac[cb], n * n, n, 1)
+    w0, w1, w2, w3, o1, o2 = tetra_corners(frac[cr], frac[cg], frac[cb], n * n, n, 1)
     p0 = ir[cr] + ig[cg] + ib[cb]
     p1 = p0 + o1
     p2 = p0 + o2

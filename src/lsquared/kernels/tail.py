@@ -14,7 +14,7 @@ import numpy as np
 from numba import njit, prange
 
 from ..color.transfer import VLOG_B, VLOG_C, VLOG_CUT1, VLOG_D
-from .lut3d import pack_table, tetrahedral_packed
+from .lut3d import pack_table, tetra_corners, tetrahedral_packed
 
 # V-Log above its linear toe, C log10(x + B) + D, from the float's exponent and a series for the
 # log of its mantissa: ln m = 2 atanh(t) = 2 (t + t^3/3 + t^5/5 + t^7/7 + t^9/9 + ...), t =
@@ -105,7 +105,7 @@ def render_rgb(rgb, m, flat, n, out, top):
             # 2. V-Log
             for c in range(3):
                 vlog_row(lin[c], arg, arg_bits, mant_bits, mant, expo, v[c])
-            # 3. the tetrahedron holding each pixel, and its weights (Kasson et al. 1995)
+            # 3. the tetrahedron holding each pixel, and its weights
             for x in range(w):
                 xr = min(max(v[0, x], zero), one) * n1
                 xg = min(max(v[1, x], zero), one) * n1
@@ -118,24 +118,15 @@ def render_rgb(rgb, m, flat, n, out, top):
                 fr = xr - np.float32(i)
                 fg = xg - np.float32(j)
                 fb = xb - np.float32(k)
-                a_rg = np.int32(fr >= fg)
-                a_rb = np.int32(fr >= fb)
-                a_gb = np.int32(fg >= fb)
-                mr = a_rg & a_rb
-                mg = (1 - mr) & a_gb
-                nb = a_rb & a_gb
-                ng = (1 - nb) & a_rg
-                fmax = max(fr, max(fg, fb))
-                fmin = min(fr, min(fg, fb))
-                fmid = fr + fg + fb - fmax - fmin
+                w0, w1, w2, w3, o1, o2 = tetra_corners(fr, fg, fb, nn, n, 1)
                 base = (i * n + j) * n + k
                 p0[x] = base
-                p1[x] = base + mr * nn + mg * n + (1 - mr - mg)
-                p2[x] = base + (nb + ng) * nn + (1 - ng) * n + (1 - nb)      # 1 - nr = nb + ng
-                wt[0, x] = one - fmax
-                wt[1, x] = fmax - fmid
-                wt[2, x] = fmid - fmin
-                wt[3, x] = fmin
+                p1[x] = base + o1
+                p2[x] = base + o2
+                wt[0, x] = w0
+                wt[1, x] = w1
+                wt[2, x] = w2
+                wt[3, x] = w3
             # 4. the four corners, blended and stored (rounded by the table's +0.5 bias)
             for c in range(3):
                 for x in range(w):

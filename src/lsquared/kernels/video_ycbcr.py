@@ -20,7 +20,7 @@ C_out = down(C_graded).
 LUT values are clipped to [0, 1] after interpolating, as in the stills kernels (looks that
 hard-clip store nodes beyond [0, 1] so that interpolation next to the clip stays exact).
 Speed: the input matrix is pre-scaled to grid units; the tetrahedron is chosen with integer
-masks instead of branches (``tetra_corners``: noisy footage would mispredict a branch on
+masks instead of branches (``lut3d.tetra_corners``, shared with the stills kernels: noisy footage would mispredict a branch on
 almost every pixel), in a loop of its own that the compiler vectorizes, apart from the loop
 that gathers the corners and the one that converts the result.  The tetrahedra, weights and tie-breaks are those of
 lsquared.kernels.lut3d.tetrahedral (Kasson et al. 1995), so stills and video sample a LUT
@@ -32,33 +32,11 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
+from .lut3d import tetra_corners
+
 # nnan/ninf/nsz (no reassociation, no contraction): lets the min/max clamps vectorize with
 # reproducible results; the numpy error model drops division checks that keep loops scalar.
 _FAST = {"nnan", "ninf", "nsz"}
-
-
-@njit(cache=True, fastmath=_FAST, error_model="numpy")
-def tetra_corners(fr, fg, fb, sr, sg, sb):
-    """Weights (w0..w3) and the offsets of the two middle corners of the tetrahedron that
-    holds fractions (fr, fg, fb) in a cell whose axes step by sr, sg, sb.
-
-    With f_max >= f_mid >= f_min the corners are the origin, one step along the f_max axis,
-    one more along the f_mid axis, and the far corner; weights 1 - f_max, f_max - f_mid,
-    f_mid - f_min, f_min.  Ties go r, then g, then b (any consistent choice gives the same
-    value).  Written with integer masks so that it compiles without branches."""
-    fmax = max(fr, max(fg, fb))
-    fmin = min(fr, min(fg, fb))
-    fmid = fr + fg + fb - fmax - fmin
-    rg = np.int32(fr >= fg)
-    rb = np.int32(fr >= fb)
-    gb = np.int32(fg >= fb)
-    r_max = rg & rb
-    g_max = (1 - r_max) & gb
-    o1 = r_max * sr + g_max * sg + (1 - r_max - g_max) * sb
-    b_min = rb & gb
-    g_min = (1 - b_min) & rg
-    o_min = b_min * sb + g_min * sg + (1 - b_min - g_min) * sr
-    return 1 - fmax, fmax - fmid, fmid - fmin, fmin, o1, sr + sg + sb - o_min
 
 
 @njit(cache=True, fastmath=_FAST, error_model="numpy")
