@@ -31,7 +31,8 @@ PARALLEL_MIN_PIXELS = 1 << 20   # below a megapixel the strips are not worth the
 
 def _segment(marker: bytes, payload: bytes) -> bytes:
     if len(payload) > 0xFFFF - 2:
-        raise ValueError(f"JPEG segment of {len(payload)} bytes exceeds 65533")
+        raise OutputError(f"a JPEG segment holds at most 65533 bytes, this one {len(payload)}",
+                          hint="write TIFF or PNG instead (--format tiff)")
     return marker + (len(payload) + 2).to_bytes(2, "big") + payload
 
 
@@ -69,11 +70,17 @@ def metadata_segments(exif: bytes | None, icc: bytes | None) -> list[bytes]:
     if icc:
         count = math.ceil(len(icc) / _ICC_CHUNK)
         if count > 255:
-            raise ValueError("ICC profile too large for JPEG (over 255 chunks)")
+            raise OutputError("ICC profile too large for JPEG (over 255 chunks)")
         for seq in range(count):
             chunk = icc[seq * _ICC_CHUNK:(seq + 1) * _ICC_CHUNK]
             out.append(_segment(b"\xff\xe2", b"ICC_PROFILE\0" + bytes((seq + 1, count)) + chunk))
     return out
+
+
+def _with_metadata(head: list[bytes], meta: bytes) -> list[bytes]:
+    """The header segments with ``meta`` after libjpeg's JFIF APP0 (or first, without one)."""
+    at = 1 if head and head[0][:2] == b"\xff\xe0" else 0
+    return [*head[:at], meta, *head[at:]]
 
 
 def _encode_one(pixels: np.ndarray, quality: int, subsampling: tuple[int, int]) -> bytes:
@@ -123,15 +130,15 @@ def encode_jpeg(pixels: np.ndarray, quality: int, *, chroma_444: bool = True,
     if rows >= height:
         data = _encode_one(pixels, quality, subsampling)
         head, scan = _split(data)
-        return SOI + head[0] + meta + b"".join(head[1:]) + scan + EOI
+        return SOI + b"".join(_with_metadata(head, meta)) + scan + EOI
     starts = range(0, height, rows)
     parts = map_tasks(lambda y: _split(_encode_one(pixels[y:y + rows], quality, subsampling)), list(starts))
     head = parts[0][0]
     if any(_tables(p[0]) != _tables(head) for p in parts):
         raise AssertionError("JPEG strips were encoded with different tables")
     interval = (rows // mcu[0]) * (-(-width // mcu[1]))
-    header = [_with_height(s, height) if s[:2] in _SOF_MARKERS else s for s in head[1:-1]]
-    out = [SOI, head[0], meta, *header, _segment(DRI, interval.to_bytes(2, "big")), head[-1]]
+    header = [_with_height(s, height) if s[:2] in _SOF_MARKERS else s for s in head[:-1]]
+    out = [SOI, *_with_metadata(header, meta), _segment(DRI, interval.to_bytes(2, "big")), head[-1]]
     for k, (_, scan) in enumerate(parts):
         if k:
             out.append(bytes((0xFF, 0xD0 + (k - 1) % 8)))
