@@ -76,8 +76,15 @@ def render_rgb(rgb, m, flat, n, out, top):
     h = rgb.shape[0]
     w = rgb.shape[1]
     n1 = np.float32(n - 1)
-    nn = n * n
-    o3 = nn + n + 1
+    # int32 throughout the index arithmetic: one int64 operand (numba's default for an int
+    # argument) makes LLVM widen the whole tetrahedron pass to 64-bit lanes, which AVX2
+    # cannot multiply, and the pass stays scalar (4.9 -> 2.3 ns/px on one core)
+    n32 = np.int32(n)
+    nn = np.int32(n * n)
+    o3 = np.int32(n * n + n + 1)
+    last = np.int32(n - 2)
+    zero32 = np.int32(0)
+    unit = np.int32(1)
     zero = np.float32(0.0)
     one = np.float32(1.0)
     top = np.float32(top)
@@ -112,14 +119,14 @@ def render_rgb(rgb, m, flat, n, out, top):
                 xb = min(max(v[2, x], zero), one) * n1
                 # clamped as integers too: under nnan a NaN survives the float clamps, and its
                 # int32 conversion (INT_MIN) must not index outside the table
-                i = min(max(np.int32(xr), 0), n - 2)
-                j = min(max(np.int32(xg), 0), n - 2)
-                k = min(max(np.int32(xb), 0), n - 2)
+                i = min(max(np.int32(xr), zero32), last)
+                j = min(max(np.int32(xg), zero32), last)
+                k = min(max(np.int32(xb), zero32), last)
                 fr = xr - np.float32(i)
                 fg = xg - np.float32(j)
                 fb = xb - np.float32(k)
-                w0, w1, w2, w3, o1, o2 = tetra_corners(fr, fg, fb, nn, n, 1)
-                base = (i * n + j) * n + k
+                w0, w1, w2, w3, o1, o2 = tetra_corners(fr, fg, fb, nn, n32, unit)
+                base = (i * n32 + j) * n32 + k
                 p0[x] = base
                 p1[x] = base + o1
                 p2[x] = base + o2
@@ -127,13 +134,25 @@ def render_rgb(rgb, m, flat, n, out, top):
                 wt[1, x] = w1
                 wt[2, x] = w2
                 wt[3, x] = w3
-            # 4. the four corners, blended and stored (rounded by the table's +0.5 bias)
-            for c in range(3):
-                for x in range(w):
-                    a = p0[x]
-                    val = (wt[0, x] * flat[a, c] + wt[1, x] * flat[p1[x], c]
-                           + wt[2, x] * flat[p2[x], c] + wt[3, x] * flat[a + o3, c])
-                    out[y, x, c] = min(max(val, zero), top)
+            # 4. the four corners, blended and stored (rounded by the table's +0.5 bias), pixel
+            # by pixel: each corner's row is read once for all three channels (a channel-outer
+            # loop walked the index arrays three times and re-read every row; 21.8 -> 15.7
+            # ns/px for the whole tail on one core)
+            for x in range(w):
+                a = p0[x]
+                b1 = p1[x]
+                b2 = p2[x]
+                b3 = a + o3
+                w0 = wt[0, x]
+                w1 = wt[1, x]
+                w2 = wt[2, x]
+                w3 = wt[3, x]
+                v0 = w0 * flat[a, 0] + w1 * flat[b1, 0] + w2 * flat[b2, 0] + w3 * flat[b3, 0]
+                v1 = w0 * flat[a, 1] + w1 * flat[b1, 1] + w2 * flat[b2, 1] + w3 * flat[b3, 1]
+                v2 = w0 * flat[a, 2] + w1 * flat[b1, 2] + w2 * flat[b2, 2] + w3 * flat[b3, 2]
+                out[y, x, 0] = min(max(v0, zero), top)
+                out[y, x, 1] = min(max(v1, zero), top)
+                out[y, x, 2] = min(max(v2, zero), top)
     return out
 
 
