@@ -33,7 +33,7 @@ GREEN_MARGIN = HALO - 7
 @njit(cache=True, error_model="numpy")
 def auto_tile(t, halo):
     dh, dv = hamilton_adams_differences(t)
-    g, cd = gbtf_green(t, dh, dv, GREEN_MARGIN, 2, 3)
+    g, cd = gbtf_green(t, dh, dv, GREEN_MARGIN, 3)
     r, b = rb_from_colour_differences(t, g, cd, GREEN_MARGIN)
     r2 = mlri_channel(t, g, 0, halo)
     b2 = mlri_channel(t, g, 1, halo)

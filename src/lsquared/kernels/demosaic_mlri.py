@@ -271,7 +271,7 @@ def mlri_channel(t, g, oy, m):
 def mlri_tile(t, halo):
     dh = mlri_row_differences(t)
     dv = np.ascontiguousarray(mlri_row_differences(np.ascontiguousarray(t.T)).T)
-    g, _ = gbtf_green(t, dh, dv, halo - 7, 2, 2)
+    g, _ = gbtf_green(t, dh, dv, halo - 7, 2)
     return mlri_channel(t, g, 0, halo), g, mlri_channel(t, g, 1, halo)
 
 
