@@ -14,6 +14,7 @@ import sys
 import typer
 
 from ..errors import LsquaredError
+from .common import announce_kernel_compilation
 
 COMMAND_MODULES = ("develop", "info", "demo", "look", "video", "lenses")
 
@@ -65,6 +66,7 @@ def main(argv: list[str] | None = None) -> None:
         _state["debug"] = True
     os.environ.setdefault("COLOUR_SCIENCE__FILTER_USAGE_WARNINGS", "True")
     _register_commands()
+    announce_kernel_compilation()
     try:
         # standalone mode: click prints usage errors itself (exit 2) and exits with the
         # command's status; our own errors arrive here as exceptions
