@@ -100,7 +100,7 @@ def test_truncated_raw(tmp_path, small_raw):
 @pytest.mark.parametrize("option,value,expect", [
     ("--look", "no-such-look", "unknown look"), ("--format", "bmp", "unknown format"),
     ("--wb", "moonlight", "unknown white balance"), ("--demosaic", "magic", "unknown demosaic"),
-    ("--output-space", "cmyk", "unknown"),
+    ("--output-space", "cmyk", "unknown"), ("--exposure", "bright", "unknown exposure"),
 ])
 def test_unknown_names(tmp_path, small_raw, option, value, expect):
     msg = one_line_error(lsq("develop", small_raw, "-o", tmp_path / "o.jpg", option, value))

@@ -43,7 +43,7 @@ def develop_command(
     look: Optional[str] = typer.Option(None, "--look", help=f"Look name or look/LUT file. [default: {default_of(LookParams, 'name')}]"),
     wb: Optional[str] = typer.Option(None, "--wb", help="White balance: as-shot, auto, daylight, cloudy, shade, tungsten, fluorescent, flash, or a temperature in kelvin (e.g. 5500). [default: as-shot]"),
     tint: Optional[float] = typer.Option(None, "--tint", help="Tint for --wb presets and temperatures (+ magenta, - green)."),
-    exposure: Optional[float] = typer.Option(None, "--exposure", help="Exposure compensation in stops (EV). [default: 0]"),
+    exposure: Optional[str] = typer.Option(None, "--exposure", help="Exposure compensation in stops (EV, e.g. +0.7), or auto (measured from the picture, highlights kept), or auto+EV. [default: 0, plus the DNG's baseline exposure]"),
     demosaic: Optional[str] = typer.Option(None, "--demosaic", help=f"Demosaic method. [default: {default_of(DemosaicParams, 'method')}]"),
     highlights: Optional[str] = typer.Option(None, "--highlights", help=f"Clipped highlights: clip or reconstruct. [default: {default_of(HighlightParams, 'mode')}]"),
     denoise: Optional[str] = typer.Option(None, "--denoise", help=f"Noise reduction: auto (from the sensor's measured noise), off, or a strength (1 = nominal). [default: {default_of(DenoiseParams, 'mode')}]"),

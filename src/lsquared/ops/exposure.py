@@ -2,12 +2,17 @@
 
 The DNG BaselineExposure (plus BaselineExposureOffset) is the camera maker's statement of how
 much to brighten a normally exposed raw so mid grey lands where it should; the user's EV adds
-to it.  The gain is folded into the colour matrix of the fused tail.
+to it.  ``auto`` replaces the baseline by a measured exposure (estimators/exposure.py), stored
+in the params once resolved so that a recipe replays it exactly.  The gain is folded into the
+colour matrix of the fused tail.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
+
+import numpy as np
 
 from ..errors import ParameterError
 from ..frame import FrameMeta
@@ -16,11 +21,47 @@ from ..frame import FrameMeta
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ExposureParams:
     ev: float = 0.0                 # user exposure compensation in stops
-    baseline: bool = True           # add the file's BaselineExposure
+    baseline: bool = True           # add the file's BaselineExposure (not with auto)
+    auto: bool = False              # measure the exposure from the picture
+    auto_ev: float | None = None    # the measured stops, once resolved
+
+
+def parse_exposure(text: str) -> ExposureParams:
+    """``--exposure``: stops (``-0.7``, ``+1``), ``auto``, or auto with a compensation
+    (``auto+0.5``, ``auto-1``)."""
+    value = str(text).strip().lower()
+    auto = value.startswith("auto")
+    rest = value[4:] if auto else value
+    try:
+        ev = float(rest) if rest else 0.0
+    except ValueError:
+        raise ParameterError(f"unknown exposure '{text}'; give stops (e.g. +0.7), auto, or "
+                             f"auto with a compensation (e.g. auto+0.5)") from None
+    return ExposureParams(ev=ev, auto=auto)
 
 
 def exposure_gain(meta: FrameMeta, params: ExposureParams) -> float:
     if not -10.0 <= params.ev <= 10.0:
         raise ParameterError(f"exposure {params.ev:+g} EV is outside -10..+10 EV")
+    if params.auto:
+        if params.auto_ev is None:
+            raise ParameterError("automatic exposure is not resolved yet (resolve_exposure)")
+        return float(2.0 ** (params.ev + params.auto_ev))
     stops = params.ev + (meta.baseline_exposure if params.baseline else 0.0)
     return float(2.0 ** stops)
+
+
+def resolve_exposure(linear: np.ndarray, matrix: np.ndarray, params: ExposureParams,
+                     table: np.ndarray) -> ExposureParams:
+    """Fill ``auto_ev`` for automatic exposure from the linear picture the tail will render
+    through ``matrix`` (camera -> V-Gamut) and the look's LUT ``table``; a no-op otherwise
+    and once resolved."""
+    if not params.auto or params.auto_ev is not None:
+        return params
+    from ..color.spaces import SPACES
+    from ..color.transfer import vlog_decode
+    from ..estimators.exposure import auto_exposure_ev, look_white, luminance_sample
+
+    y_row = SPACES["vgamut"].to_xyz[1]
+    ev = auto_exposure_ev(luminance_sample(linear, matrix, y_row), look_white(table, vlog_decode))
+    return dataclasses.replace(params, auto_ev=round(ev, 4))

@@ -26,7 +26,7 @@ from ..frame import Encoding, Exif, Frame
 from ..ops.color import camera_to_working_matrix, image_to_working_matrix
 from ..ops.demosaic import demosaic
 from ..ops.denoise import denoise, parse_denoise
-from ..ops.exposure import exposure_gain
+from ..ops.exposure import exposure_gain, parse_exposure, resolve_exposure
 from ..ops.highlights import highlights
 from ..ops.lens import lens, parse_lens
 from ..ops.levels import levels
@@ -39,7 +39,6 @@ IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".tif", ".tiff", ".heic", ".heif", ".
 _FLAT_OVERRIDES = {
     "look": "look__name",
     "lut_size": "look__lut_size",
-    "exposure": "exposure__ev",
     "demosaic": "demosaic__method",
     "highlights": "highlights__mode",
     "focal_length": "lens__focal_length",
@@ -100,6 +99,11 @@ def apply_overrides(recipe: Recipe | None, **overrides: Any) -> Recipe:
         recipe = recipe.replace(white_balance=parse_white_balance(str(wb), tint or 0.0))
     elif tint is not None:
         recipe = recipe.with_overrides(white_balance__tint=float(tint))
+    exposure = overrides.pop("exposure", None)       # stops, "auto" or "auto+0.5"
+    if exposure is not None:                         # re-measured if auto; baseline kept
+        parsed = parse_exposure(str(exposure))
+        recipe = recipe.replace(exposure=dataclasses.replace(recipe.exposure, ev=parsed.ev, auto=parsed.auto,
+                                                             auto_ev=None))
     for section, parse in (("denoise", parse_denoise), ("lens", parse_lens), ("sharpen", parse_sharpen)):
         value = overrides.pop(section, None)      # "auto" | "off" | a strength / lens name / amount
         if value is not None:
@@ -195,6 +199,8 @@ def develop_frame(frame: Frame, recipe: Recipe | None = None) -> Picture:
     with watch("sharpen"):
         frame = sharpen(frame, recipe.sharpen, in_place=True)    # every array after levels is ours
     matrix = camera_to_working_matrix(frame.meta, wb.neutral, recipe.color)
+    with watch("exposure"):
+        recipe = recipe.replace(exposure=resolve_exposure(frame.data, matrix, recipe.exposure, lut.table))
     matrix = matrix * exposure_gain(frame.meta, recipe.exposure)
     pixels = _finish(frame.data, matrix, look, lut, recipe, frame.meta.orientation, watch)
     return Picture(pixels, exif=frame.meta.exif, space=lut.output_space, recipe=recipe,
@@ -220,7 +226,10 @@ def develop_image(path: Path, recipe: Recipe | None = None) -> Picture:
     space = SPACES[space_name]
     with watch("linearize"):
         linear = decode(pixels, space.transfer).astype(np.float32)
-    matrix = image_to_working_matrix(space.name, recipe.color) * exposure_gain_image(recipe)
+    matrix = image_to_working_matrix(space.name, recipe.color)
+    with watch("exposure"):
+        recipe = recipe.replace(exposure=resolve_exposure(linear, matrix, recipe.exposure, lut.table))
+    matrix = matrix * exposure_gain_image(recipe)
     recipe = recipe.replace(input=dataclasses.replace(recipe.input, space=space.name))
     out = _finish(linear, matrix, look, lut, recipe, 1, watch)
     return Picture(out, exif=exif, space=lut.output_space, recipe=recipe, source=str(path),
@@ -237,7 +246,8 @@ def develop(source: str | Path | Frame, recipe: Recipe | None = None, **override
     """Develop a raw file, a Frame from ``open_raw``, or a rendered image into a Picture.
 
     ``recipe`` holds every parameter (default: ``Recipe()``); keyword overrides change single
-    values: ``look``, ``wb`` (as-shot | auto | a preset | kelvin), ``tint``, ``exposure`` (EV),
+    values: ``look``, ``wb`` (as-shot | auto | a preset | kelvin), ``tint``, ``exposure`` (EV,
+    ``"auto"`` or ``"auto+0.5"``),
     ``demosaic``, ``highlights``, ``denoise`` (auto | off | strength), ``lens`` (auto | off |
     a lensfun name), ``focal_length``, ``aperture``, ``sharpen`` (off | amount),
     ``output_space``, ``format``, ``quality``, ``bit_depth``, ``input_space``, or
