@@ -48,6 +48,18 @@ def test_mono_tail_broadcasts_to_grey():
     assert np.abs(out[..., 0] - transfer.vlog_encode(mono * 0.5)).max() < 1e-5
 
 
+def test_mono_tail_equals_the_colour_tail_on_grey():
+    """The monochrome path (a lerp along the table's diagonal) gives what the general
+    tetrahedral path gives for (v, v, v), in a table that is not neutral (a toned look)."""
+    mono = (np.random.default_rng(2).random((40, 300)) ** 3 * 3).astype(np.float32)
+    mono[0, :4] = (-1.0, 0.0, 1e-9, 50.0)
+    grey = np.repeat(mono[..., None], 3, axis=-1)
+    for dtype, tol in ((np.float32, 2e-6), (np.uint8, 1), (np.uint16, 1)):
+        a = render(mono, np.eye(3) * 0.7, _curvy(), dtype).astype(np.float64)
+        b = render(grey, np.eye(3) * 0.7, _curvy(), dtype).astype(np.float64)
+        assert np.abs(a - b).max() <= tol, dtype
+
+
 def test_non_finite_input_does_not_read_outside_the_table():
     linear = np.full((4, 8, 3), 0.18, np.float32)
     linear[0, 0] = np.nan

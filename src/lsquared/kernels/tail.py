@@ -14,7 +14,7 @@ import numpy as np
 from numba import njit, prange
 
 from ..color.transfer import VLOG_B, VLOG_C, VLOG_CUT1, VLOG_D
-from .lut3d import pack_table, tetra_corners, tetrahedral_packed
+from .lut3d import pack_table, tetra_corners
 
 # V-Log above its linear toe, C log10(x + B) + D, from the float's exponent and a series for the
 # log of its mantissa: ln m = 2 atanh(t) = 2 (t + t^3/3 + t^5/5 + t^7/7 + t^9/9 + ...), t =
@@ -157,11 +157,21 @@ def render_rgb(rgb, m, flat, n, out, top):
 
 
 @njit(parallel=True, cache=True, fastmath=_FAST, error_model="numpy")
-def render_mono(mono, gain, flat, n, out, top):
-    """mono float32 (H, W) linear (a neutral grey) -> out (H, W, 3)."""
+def render_mono(mono, gain, diagonal, n, out, top):
+    """mono float32 (H, W) linear (a neutral grey) -> out (H, W, 3).
+
+    A grey (v, v, v) has three equal cell fractions, so its tetrahedron is the cell's
+    diagonal (weights 1 - f, 0, 0, f: Kasson et al.'s rule with f_max = f_mid = f_min) and
+    the lookup is a linear interpolation between the table's nodes (i, i, i) and
+    (i+1, i+1, i+1): ``diagonal`` (N, 4) holds them.  One gather of two rows instead of the
+    general tetrahedron (0.28 -> 0.12 s for 24 MP on one core)."""
     h = mono.shape[0]
     w = mono.shape[1]
     zero = np.float32(0.0)
+    one = np.float32(1.0)
+    n1 = np.float32(n - 1)
+    last = np.int32(n - 2)
+    zero32 = np.int32(0)
     top = np.float32(top)
     gain = np.float32(gain)
     tasks = (h + ROWS_PER_TASK - 1) // ROWS_PER_TASK
@@ -173,15 +183,24 @@ def render_mono(mono, gain, flat, n, out, top):
         mant_bits = np.empty(w, np.int32)
         mant = mant_bits.view(np.float32)
         expo = np.empty(w, np.float32)
+        cell = np.empty(w, np.int32)
+        frac = np.empty(w, np.float32)
         for y in range(task * ROWS_PER_TASK, min(h, (task + 1) * ROWS_PER_TASK)):
             for x in range(w):
                 lin[x] = gain * mono[y, x]
             vlog_row(lin, arg, arg_bits, mant_bits, mant, expo, v)
             for x in range(w):
-                o0, o1, o2 = tetrahedral_packed(flat, n, v[x], v[x], v[x])
-                out[y, x, 0] = min(max(o0, zero), top)
-                out[y, x, 1] = min(max(o1, zero), top)
-                out[y, x, 2] = min(max(o2, zero), top)
+                xv = min(max(v[x], zero), one) * n1
+                i = min(max(np.int32(xv), zero32), last)       # integer clamp: NaN-safe index
+                cell[x] = i
+                frac[x] = xv - np.float32(i)
+            for x in range(w):
+                i = cell[x]
+                f = frac[x]
+                g = one - f
+                out[y, x, 0] = min(max(g * diagonal[i, 0] + f * diagonal[i + 1, 0], zero), top)
+                out[y, x, 1] = min(max(g * diagonal[i, 1] + f * diagonal[i + 1, 1], zero), top)
+                out[y, x, 2] = min(max(g * diagonal[i, 2] + f * diagonal[i + 1, 2], zero), top)
     return out
 
 
@@ -201,5 +220,6 @@ def render(linear: np.ndarray, matrix: np.ndarray, table: np.ndarray, dtype=np.u
     n = int(table.shape[0])
     m = np.ascontiguousarray(matrix, dtype=np.float32)
     if linear.ndim == 2:
-        return render_mono(np.ascontiguousarray(linear, dtype=np.float32), float(m[0, 0]), flat, n, out, top)
+        diagonal = np.ascontiguousarray(flat[np.arange(n) * (n * n + n + 1)])
+        return render_mono(np.ascontiguousarray(linear, dtype=np.float32), float(m[0, 0]), diagonal, n, out, top)
     return render_rgb(np.ascontiguousarray(linear, dtype=np.float32), m, flat, n, out, top)
