@@ -16,7 +16,6 @@ def default_of(params_cls, name: str):
     return params_cls.__dataclass_fields__[name].default
 
 
-
 def announce_kernel_compilation():
     """Say once, on stderr, that lsquared's numba kernels are being compiled; returns the
     listener registered with numba's event system.

@@ -25,6 +25,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..color.transfer import vlog_decode
+
 MID_GREY = 0.18
 SAMPLES = 250_000
 KEY_PERCENTILES = (5.0, 95.0)
@@ -65,7 +67,7 @@ def auto_exposure_ev(luminance: np.ndarray, white: float) -> float:
     return float(np.clip(ev, *EV_LIMITS))
 
 
-def look_white(table: np.ndarray, decode_vlog) -> float:
+def look_white(table: np.ndarray) -> float:
     """Scene-linear level that the look's 3D LUT (V-Log in, display out) renders at
     WHITE_LEVEL on its neutral axis (green channel), interpolated between nodes; the top of
     the V-Log range if it never gets there."""
@@ -79,4 +81,4 @@ def look_white(table: np.ndarray, decode_vlog) -> float:
         i = int(above[0])
         a, b = diagonal[i - 1], diagonal[i]
         code = codes[i - 1] + (WHITE_LEVEL - a) / (b - a) * (codes[i] - codes[i - 1])
-    return float(decode_vlog(np.float64(code)))
+    return float(vlog_decode(np.float64(code)))

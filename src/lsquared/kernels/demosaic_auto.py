@@ -19,11 +19,7 @@ import numpy as np
 from numba import njit
 
 from .demosaic_common import load_tile, store_planes, tile_count
-from .demosaic_gbtf import (
-    gbtf_green,
-    hamilton_adams_differences,
-    rb_from_colour_differences,
-)
+from .demosaic_gbtf import gbtf_green, hamilton_adams_differences, rb_from_colour_differences
 from .demosaic_mlri import mlri_channel
 
 HALO = 18           # green valid from 11 (GBTF), MLRI red/blue 7 more

@@ -35,12 +35,22 @@ _FAST = {"nnan", "ninf", "nsz"}
 ROWS_PER_TASK = 16
 
 
+@njit(cache=True, inline="always")
+def vlog_scratch(w):
+    """Scratch rows of length ``w`` for ``vlog_row``: ``arg`` (float32) with ``arg_bits`` (its
+    int32 view), ``mant_bits`` (int32) with ``mant`` (its float32 view), and ``expo``; the
+    views let the exponent and mantissa be split with integer operations in loops that
+    vectorize."""
+    arg = np.empty(w, np.float32)
+    mant_bits = np.empty(w, np.int32)
+    return arg, arg.view(np.int32), mant_bits, mant_bits.view(np.float32), np.empty(w, np.float32)
+
+
 @njit(cache=True, inline="always", fastmath=_FAST, error_model="numpy")
-def vlog_row(lin, arg, arg_bits, mant_bits, mant, expo, out):
-    """V-Log of the linear float32 row ``lin`` into ``out``.  ``arg`` (float32) and
-    ``arg_bits`` (its int32 view), ``mant_bits`` (int32) and ``mant`` (its float32 view) and
-    ``expo`` are scratch rows of the same length; the views let the exponent and mantissa be
-    split with integer operations in loops that vectorize.  Inputs must be finite."""
+def vlog_row(lin, scratch, out):
+    """V-Log of the linear float32 row ``lin`` into ``out``, using ``scratch`` rows from
+    ``vlog_scratch``.  Inputs must be finite."""
+    arg, arg_bits, mant_bits, mant, expo = scratch
     w = lin.shape[0]
     cut = np.float32(VLOG_CUT1)
     one = np.float32(1.0)
@@ -92,11 +102,7 @@ def render_rgb(rgb, m, flat, n, out, top):
     for task in prange(tasks):
         lin = np.empty((3, w), np.float32)
         v = np.empty((3, w), np.float32)
-        arg = np.empty(w, np.float32)
-        arg_bits = arg.view(np.int32)
-        mant_bits = np.empty(w, np.int32)
-        mant = mant_bits.view(np.float32)
-        expo = np.empty(w, np.float32)
+        scratch = vlog_scratch(w)
         p0 = np.empty(w, np.int32)
         p1 = np.empty(w, np.int32)
         p2 = np.empty(w, np.int32)
@@ -111,7 +117,7 @@ def render_rgb(rgb, m, flat, n, out, top):
                     lin[c, x] = m[c, 0] * r + m[c, 1] * g + m[c, 2] * b
             # 2. V-Log
             for c in range(3):
-                vlog_row(lin[c], arg, arg_bits, mant_bits, mant, expo, v[c])
+                vlog_row(lin[c], scratch, v[c])
             # 3. the tetrahedron holding each pixel, and its weights
             for x in range(w):
                 xr = min(max(v[0, x], zero), one) * n1
@@ -178,17 +184,13 @@ def render_mono(mono, gain, diagonal, n, out, top):
     for task in prange(tasks):
         lin = np.empty(w, np.float32)
         v = np.empty(w, np.float32)
-        arg = np.empty(w, np.float32)
-        arg_bits = arg.view(np.int32)
-        mant_bits = np.empty(w, np.int32)
-        mant = mant_bits.view(np.float32)
-        expo = np.empty(w, np.float32)
+        scratch = vlog_scratch(w)
         cell = np.empty(w, np.int32)
         frac = np.empty(w, np.float32)
         for y in range(task * ROWS_PER_TASK, min(h, (task + 1) * ROWS_PER_TASK)):
             for x in range(w):
                 lin[x] = gain * mono[y, x]
-            vlog_row(lin, arg, arg_bits, mant_bits, mant, expo, v)
+            vlog_row(lin, scratch, v)
             for x in range(w):
                 xv = min(max(v[x], zero), one) * n1
                 i = min(max(np.int32(xv), zero32), last)       # integer clamp: NaN-safe index

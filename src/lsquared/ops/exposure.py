@@ -59,9 +59,8 @@ def resolve_exposure(linear: np.ndarray, matrix: np.ndarray, params: ExposurePar
     if not params.auto or params.auto_ev is not None:
         return params
     from ..color.spaces import SPACES
-    from ..color.transfer import vlog_decode
     from ..estimators.exposure import auto_exposure_ev, look_white, luminance_sample
 
     y_row = SPACES["vgamut"].to_xyz[1]
-    ev = auto_exposure_ev(luminance_sample(linear, matrix, y_row), look_white(table, vlog_decode))
+    ev = auto_exposure_ev(luminance_sample(linear, matrix, y_row), look_white(table))
     return dataclasses.replace(params, auto_ev=round(ev, 4))
