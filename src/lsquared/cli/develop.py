@@ -9,6 +9,7 @@ from typing import Optional
 import typer
 
 from ..errors import LsquaredError, OutputError
+from ..io.atomic import refuse_input_as_output
 from ..ops.demosaic import DemosaicParams
 from ..ops.denoise import DenoiseParams
 from ..ops.highlights import HighlightParams
@@ -107,8 +108,7 @@ def develop_command(
             progress.update(task, description=src.name)
             start = time.perf_counter()
             try:
-                if src.resolve() == dst.resolve():
-                    raise OutputError("output would overwrite the input", path=dst)
+                refuse_input_as_output(dst, inputs)
                 if dst.exists() and not overwrite:
                     raise OutputError("already exists", path=dst, hint="use --overwrite to replace it")
                 picture = develop(src, recipe)

@@ -8,6 +8,7 @@ from typing import Optional
 import typer
 
 from ..errors import OutputError, ParameterError
+from ..io.atomic import refuse_input_as_output
 
 DIR_OPTION = typer.Option(None, "--dir", help="Also look for user looks in this folder (repeatable).")
 FORMATS = {"cube": ".cube", "vlt": ".vlt", "haldclut": ".png"}
@@ -117,9 +118,11 @@ def export_command(
     fmt = fmt.lower()
     if fmt not in FORMATS:
         raise ParameterError(f"unknown format '{fmt}'; choose one of: {', '.join(FORMATS)}")
+    refuse_input_as_output(output, [name])
     if output.exists() and not overwrite:
         raise OutputError("exists; use --overwrite to replace it", path=output)
     look = resolve_look(name, search_dirs=dirs or ())
+    refuse_input_as_output(output, [look.source] if getattr(look, "source", None) else [])
     written = export_look(look, output, fmt, size=size, output_space=output_space, input_space=input_space)
     console.print(f"wrote {written}")
 
@@ -154,6 +157,7 @@ def preview_command(
     from ..looks.preview import contact_sheet
     from .common import console
 
+    refuse_input_as_output(output, [input])
     if output.exists() and not overwrite:
         raise OutputError("exists; use --overwrite to replace it", path=output)
     names = [n.strip() for n in looks.split(",") if n.strip()] if looks else None

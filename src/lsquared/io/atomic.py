@@ -18,7 +18,24 @@ from ..errors import OutputError
 
 # --- atomic writing ------------------------------------------------------------------------
 
-def check_writable(target: Path, overwrite: bool) -> None:
+def refuse_input_as_output(target: str | os.PathLike, inputs) -> None:
+    """No command writes over one of its inputs, whatever the flags.  Files are compared by
+    identity (device and inode, ``os.path.samefile``), not by name, so ``./clip.mp4``, a
+    symlink or a hard link to the input is caught as well as the same spelling."""
+    for source in inputs:
+        if source is None:
+            continue
+        try:
+            same = os.path.samefile(source, target)
+        except (OSError, ValueError):       # one of them does not exist (or is no path)
+            continue
+        if same:
+            raise OutputError("is one of the inputs; lsquared never writes over an input",
+                              path=Path(target), hint="choose another output name")
+
+
+def check_writable(target: Path, overwrite: bool, inputs=()) -> None:
+    refuse_input_as_output(target, inputs)
     folder = target.parent
     if not folder.is_dir():
         raise OutputError("the output folder does not exist", path=folder, hint="create it first")
@@ -63,11 +80,11 @@ def _publish(tmp: Path, target: Path, overwrite: bool) -> None:
 
 
 def atomic_write(target: str | os.PathLike, write: Callable[[Path], None], *,
-                 overwrite: bool = False) -> Path:
+                 overwrite: bool = False, inputs=()) -> Path:
     """Run ``write(temp_path)`` and move the result to ``target``; on any failure no file is
     left behind and the target is untouched.  OSErrors become OutputErrors naming the file."""
     target = Path(target)
-    check_writable(target, overwrite)
+    check_writable(target, overwrite, inputs)
     tmp = _open_temp(target)
     try:
         write(tmp)
@@ -80,9 +97,9 @@ def atomic_write(target: str | os.PathLike, write: Callable[[Path], None], *,
     return target
 
 
-
-def atomic_write_bytes(target: str | os.PathLike, data: bytes, *, overwrite: bool = False) -> Path:
-    return atomic_write(target, lambda tmp: tmp.write_bytes(data), overwrite=overwrite)
+def atomic_write_bytes(target: str | os.PathLike, data: bytes, *, overwrite: bool = False,
+                       inputs=()) -> Path:
+    return atomic_write(target, lambda tmp: tmp.write_bytes(data), overwrite=overwrite, inputs=inputs)
 
 
 def current_umask() -> int:

@@ -341,14 +341,14 @@ class VideoWriter:
     beside ``path`` which ``finish`` renames over ``path``, ``abort`` deletes (or, asked to
     keep what was done, finishes)."""
 
-    def __init__(self, path: str | os.PathLike, *, overwrite: bool = False):
+    def __init__(self, path: str | os.PathLike, *, overwrite: bool = False, inputs=()):
         _require_av()
         self.path = Path(path)
         fmt = CONTAINERS.get(self.path.suffix.lower())
         if fmt is None:
             raise OutputError(f"unknown video container '{self.path.suffix}'", path=self.path,
                               hint=f"use one of {', '.join(CONTAINERS)}")
-        check_writable(self.path, overwrite)
+        check_writable(self.path, overwrite, inputs)
         folder = self.path.parent if str(self.path.parent) else Path(".")
         try:
             fd, tmp = tempfile.mkstemp(prefix=f".{self.path.stem}.", suffix=f".partial{self.path.suffix}",

@@ -93,7 +93,7 @@ def import_lut(file: str | os.PathLike, name: str, *, input_space: str = "vlog",
                   "lut": {"file": lut_path.name, "input_space": input_space,
                           "output_space": output_space}}
     lut_bytes = src.read_bytes()
-    atomic_write_bytes(lut_path, lut_bytes, overwrite=True)
+    atomic_write_bytes(lut_path, lut_bytes, overwrite=True, inputs=(src,))
     atomic_write_bytes(toml_path, tomli_w.dumps(definition).encode(), overwrite=True)
     resolve_look(toml_path)               # it loads: the file and its TOML agree
     return toml_path

@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import LsquaredError, ParameterError
+from ..io.atomic import refuse_input_as_output
 from ..io.video import PLANAR_FORMATS, DecodedFrame, EncoderSettings, VideoReader, VideoWriter, output_format
 from ..kernels.lut3d import pack_table
 from ..kernels.video_ycbcr import grade_ycbcr_planes, grid_matrix
@@ -260,6 +261,7 @@ def grade_video(src: str | os.PathLike, dst: str | os.PathLike, look,
                 params: GradeParams = GradeParams(), progress: Progress | None = None) -> GradeResult:
     """Apply ``look`` (a name, a look or LUT file, or a V-Log -> Rec.709 LUT array) to every
     frame of ``src`` and write ``dst``; see the module docstring for what is kept."""
+    refuse_input_as_output(dst, [src])          # before any work: never over the source
     t_start = time.perf_counter()
     with VideoReader(src) as reader:
         info = reader.info
@@ -275,7 +277,7 @@ def grade_video(src: str | os.PathLike, dst: str | os.PathLike, look,
                              out_subsampling=sub_out, lut_size=params.lut_size)
         settings = EncoderSettings(codec=codec, crf=params.crf, bitrate=params.bitrate,
                                    preset=params.preset)
-        writer = VideoWriter(dst, overwrite=params.overwrite)
+        writer = VideoWriter(dst, overwrite=params.overwrite, inputs=(src,))
         w, h = info.width, info.height
 
         def grade_frame(item: DecodedFrame, planes) -> None:

@@ -26,6 +26,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import OutputError
+from ..io.atomic import refuse_input_as_output
 from ..io.video import EncoderSettings, VideoReader, VideoWriter, plane_arrays
 from . import colorimetry as cm
 from .grade import (FrameGrader, GradeResult, Progress, input_coding, output_coding, output_tags,
@@ -57,6 +58,7 @@ def preview_clip(src: str | os.PathLike, dst: str | os.PathLike, look,
     """Write ``dst``: original on the left, ``look`` applied on the right."""
     import time
 
+    refuse_input_as_output(dst, [src])          # before any work: never over the source
     t0 = time.perf_counter()
     with VideoReader(src) as reader:
         info = reader.info
@@ -92,7 +94,7 @@ def preview_clip(src: str | os.PathLike, dst: str | os.PathLike, look,
             planes[1][:h // 2, w // 2:w] = scratch[1]
             planes[2][:h // 2, w // 2:w] = scratch[2]
 
-        writer = VideoWriter(dst, overwrite=params.overwrite)
+        writer = VideoWriter(dst, overwrite=params.overwrite, inputs=(src,))
         count = transcode(reader, writer, side_by_side,
                           settings=EncoderSettings(codec="h264", crf=params.crf, preset="fast"),
                           width=2 * w, height=h, pix_fmt=PREVIEW_FORMAT,
