@@ -16,7 +16,7 @@ import typer
 from ..errors import LsquaredError
 from .common import announce_kernel_compilation
 
-COMMAND_MODULES = ("develop", "info", "demo", "look", "video", "lenses")
+COMMAND_MODULES = ("develop", "info", "demo", "look", "video", "lenses", "serve", "user", "album", "tether", "batch")
 
 app = typer.Typer(
     name="lsquared",
