@@ -1,0 +1,50 @@
+"""``lsquared serve``: migrate, start the develop workers, run the web app under uvicorn."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import signal
+
+from .settings import Settings
+
+
+def start_workers(settings: Settings) -> list[multiprocessing.Process]:
+    from .worker import worker_main
+
+    ctx = multiprocessing.get_context("spawn")     # LibRaw's OpenMP does not survive fork
+    procs = []
+    for i in range(settings.workers):
+        p = ctx.Process(target=worker_main, args=(settings, os.getpid(), i), name=f"lsquared-worker-{i}",
+                        daemon=True)
+        p.start()
+        procs.append(p)
+    return procs
+
+
+def stop_workers(procs: list[multiprocessing.Process], timeout: float = 10.0) -> None:
+    for p in procs:
+        if p.is_alive():
+            os.kill(p.pid, signal.SIGTERM)
+    for p in procs:
+        p.join(timeout)
+        if p.is_alive():
+            p.kill()
+            p.join()
+
+
+def serve(settings: Settings) -> None:
+    import uvicorn
+
+    from .app import create_app
+
+    app = create_app(settings)           # migrates the database before any worker starts
+    procs = start_workers(settings)
+    where = "PostgreSQL" if settings.is_postgres else f"SQLite in {settings.data_dir}"
+    print(f"lsquared share: http://{settings.host}:{settings.port}/  ({where}, {settings.workers} workers)",
+          flush=True)
+    try:
+        uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning",
+                    proxy_headers=False, timeout_graceful_shutdown=3)
+    finally:
+        stop_workers(procs)
