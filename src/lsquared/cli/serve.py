@@ -10,13 +10,6 @@ import typer
 from .common import DEBUG_OPTION
 
 
-def _defaults():
-    # the dataclass is the schema; importing lsquared.share.settings is cheap (no FastAPI)
-    from ..share.settings import Settings
-
-    return Settings.__dataclass_fields__
-
-
 def serve_command(
     host: str = typer.Option("127.0.0.1", help="Address to listen on (loopback unless told otherwise)."),
     port: int = typer.Option(8080, help="TCP port."),

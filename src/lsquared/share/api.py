@@ -340,7 +340,7 @@ def owner_original(photo_id: int, request: Request, who: Owner):
 # --- share links and device tokens -----------------------------------------------------------
 
 class ShareIn(BaseModel):
-    expires: str = Field("30d", max_length=20)     # 7d, 12h, 2w, never
+    expires: str | None = Field(None, max_length=20)   # 7d, 12h, 2w, never (None: the service default, 30d)
     password: str | None = Field(None, max_length=1000)
     download: bool = True
     originals: bool = False
@@ -356,7 +356,8 @@ def base_url(request: Request) -> str:
 
 @router.post("/albums/{album_id}/shares", status_code=201)
 def create_share(album_id: int, body: ShareIn, request: Request, who: Owner) -> dict:
-    options = sv.LinkOptions(expires_seconds=sv.parse_duration(body.expires), password=body.password or None,
+    expires = body.expires or f"{request.app.state.settings.share_days}d"
+    options = sv.LinkOptions(expires_seconds=sv.parse_duration(expires), password=body.password or None,
                              allow_download=body.download, allow_originals=body.originals,
                              allow_location=body.location, allow_names=body.names, label=body.label)
     with db(request) as s:

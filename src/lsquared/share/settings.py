@@ -64,7 +64,19 @@ class Settings:
             values["database_url"] = os.environ["LSQUARED_DATABASE_URL"]
         if "data_dir" not in values and os.environ.get("LSQUARED_DATA"):
             values["data_dir"] = Path(os.environ["LSQUARED_DATA"])
+        for name in _ENV_TUNABLES:          # operational knobs without a command-line option
+            env = os.environ.get(f"LSQUARED_{name.upper()}")
+            if env and name not in values:
+                kind = type(cls.__dataclass_fields__[name].default)
+                try:
+                    values[name] = kind(env)
+                except ValueError:
+                    raise ParameterError(f"LSQUARED_{name.upper()}={env!r} is not a {kind.__name__}") from None
         return cls(**values)
+
+
+_ENV_TUNABLES = ("lease_seconds", "max_attempts", "poll_seconds", "ping_seconds", "share_days",
+                 "login_free_failures")
 
 
 def parse_size(text: str) -> int:
