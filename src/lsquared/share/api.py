@@ -53,8 +53,9 @@ def do_login(request: Request, name: str, password: str) -> tuple[str, str]:
     settings = request.app.state.settings
     address = request.client.host if request.client else "?"
     scopes = login_scopes(name, address)
-    with db(request) as s:
-        wait = wait_seconds(s, scopes, settings.login_free_failures)
+    with db(request) as s:       # per account, and (looser: offices share an address) per address
+        wait = max(wait_seconds(s, scopes[:1], settings.login_free_failures),
+                   wait_seconds(s, scopes[1:], 10 * settings.login_free_failures))
     if wait > 0:
         raise sv.Refused(429, f"too many failed logins; try again in {int(wait) + 1} s")
     with db(request) as s:

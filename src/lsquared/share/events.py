@@ -26,7 +26,7 @@ def add_event(session: Session, album_id: int, kind: str, photo_id: int | None =
     assert kind in KINDS, kind
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": EVENT_LOCK})
-        session.execute(text(f"NOTIFY {CHANNEL}, :p"), {"p": str(album_id)})
+        session.execute(text("SELECT pg_notify(:c, :p)"), {"c": CHANNEL, "p": str(album_id)})
     session.add(Event(album_id=album_id, kind=kind, photo_id=photo_id, data=json.dumps(data)))
 
 

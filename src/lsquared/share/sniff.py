@@ -56,9 +56,9 @@ def _raw(path: Path) -> Sniffed | None:
     from ..io import dngtags
     from ..io.raw import read_metadata
 
-    if dngtags.read_dng_tags(path) is not None:
-        return Sniffed("raw", "image/x-adobe-dng", ".dng")
     try:
+        if dngtags.read_dng_tags(path) is not None:
+            return Sniffed("raw", "image/x-adobe-dng", ".dng")
         read_metadata(path)
     except LsquaredError:
         return None
