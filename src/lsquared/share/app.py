@@ -152,10 +152,11 @@ def create_app(settings: Settings) -> FastAPI:
     async def refused(_request: Request, exc: Refused):
         return JSONResponse({"detail": exc.message}, status_code=exc.status)
 
-    from . import api, public
+    from . import api, public, resumable
 
     app.include_router(api.router)
     app.include_router(public.router)
+    app.include_router(resumable.router)          # chunked, resumable uploads (tus protocol)
     import importlib
 
     try:                             # the HTML pages (built beside this module)
