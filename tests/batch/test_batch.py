@@ -145,6 +145,15 @@ def test_dry_run_and_name_template(mixed, tmp_path):
     assert bad.returncode == 1 and "unknown field '{camera}'" in bad.stderr and "Traceback" not in bad.stderr
 
 
+def test_memory_bound_reduces_workers(mixed, tmp_path):
+    out = tmp_path / "out"
+    run = batch(mixed / "kodak-dc50-0.4mp.kdc", mixed / "canon-550d-magiclantern-2mp.dng", "-o", out,
+                "--workers", "2", "--memory", "0.4", "--json")
+    assert run.returncode == 0, run.stderr
+    assert "memory: 2 workers x" in run.stderr and "using 1 worker" in run.stderr
+    assert json.loads(run.stdout)["engine"] == "1 local worker"
+
+
 def _wait_for(predicate, timeout: float, what: str) -> None:
     deadline = time.monotonic() + timeout
     while not predicate():
@@ -161,28 +170,58 @@ def _done_count(out: Path) -> int:
         return 0
 
 
-@pytest.mark.slow
-def test_sigkill_whole_batch_then_resume(many, reference, tmp_path):
-    out = tmp_path / "out"
+def _start_and_signal(many: Path, out: Path, sig: int, after: int) -> tuple[int, str]:
+    """Start a batch in its own process group; once ``after`` files are done, send ``sig`` to
+    the whole group (the main process and its workers, as a terminal's Ctrl-C or a kill -9 of
+    the job)."""
     proc = subprocess.Popen([sys.executable, "-m", "lsquared.cli.main", "batch", str(many), "-o", str(out),
-                             "--workers", "2"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                             "--workers", "2"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             start_new_session=True)
     try:
-        _wait_for(lambda: _done_count(out) >= 3 or proc.poll() is not None, 120, "three finished files")
-        assert proc.poll() is None, "the batch finished before it could be killed"
-        os.killpg(proc.pid, signal.SIGKILL)                   # the whole process group, workers too
-        proc.wait(10)
+        _wait_for(lambda: _done_count(out) >= after or proc.poll() is not None, 120, f"{after} finished files")
+        assert proc.poll() is None, "the batch finished before it could be stopped"
+        os.killpg(proc.pid, sig)
+        _, stderr = proc.communicate(timeout=60)
     finally:
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(10)
+    return proc.returncode, stderr
+
+
+@pytest.mark.slow
+def test_interrupt_then_sigkill_then_resume(many, reference, tmp_path):
+    out = tmp_path / "out"
+    code, stderr = _start_and_signal(many, out, signal.SIGINT, 2)        # Ctrl-C
+    assert code == 130 and "interrupted" in stderr
+    assert "Traceback" not in stderr
+    assert leftovers(out) == []                                      # a clean stop removes its temporaries
+    code, _ = _start_and_signal(many, out, signal.SIGKILL, _done_count(out) + 2)
+    assert code == -signal.SIGKILL
     finished = _done_count(out)
-    assert 3 <= finished < 9
+    assert 4 <= finished < 9
     resumed = batch(many, "-o", out, "--json")
     summary = json.loads(resumed.stdout)
     assert resumed.returncode == 0, resumed.stderr
     assert summary["skipped"] >= finished and summary["developed"] == 9 - summary["skipped"]
     assert outputs(out) == outputs(reference)                 # byte for byte
     assert leftovers(out) == []
+
+
+def _first_worker_pid(out: Path) -> int:
+    with sqlite3.connect(f"file:{out / MANIFEST_NAME}?mode=ro", uri=True) as db:
+        worker = db.execute("SELECT worker FROM renders WHERE state='done' ORDER BY finished LIMIT 1").fetchone()[0]
+    return int(worker.rsplit(":", 1)[1])
+
+
+def _family(pid: int) -> set[int]:
+    import psutil
+
+    try:
+        proc = psutil.Process(pid)
+        return {pid, *(c.pid for c in proc.children(recursive=True))}
+    except psutil.NoSuchProcess:
+        return {pid}
 
 
 def _free_port() -> int:
@@ -224,9 +263,12 @@ def test_dask_cluster_equals_local_and_survives_a_dead_worker(many, reference, t
                                 "--scheduler", address, "--json"], stdout=subprocess.PIPE,
                                stderr=subprocess.PIPE, text=True, start_new_session=True)
         try:
-            # kill one worker (its nanny too) once the cluster is under way
+            # once the cluster is under way, kill the worker that finished first (its nanny
+            # too): it has taken its next file by then
             _wait_for(lambda: _done_count(out) >= 1 or run.poll() is not None, 120, "the first result")
-            _stop(procs[1])
+            busy = _first_worker_pid(out)
+            victim = next(p for p in procs[1:] if busy in _family(p.pid))
+            _stop(victim)
             stdout, stderr = run.communicate(timeout=240)
         finally:
             _stop(run)
@@ -234,6 +276,9 @@ def test_dask_cluster_equals_local_and_survives_a_dead_worker(many, reference, t
         summary = json.loads(stdout)
         assert summary["developed"] == 9 and summary["failed"] == 0
         assert "Dask scheduler" in summary["engine"]
+        survivor = next(p for p in procs[1:] if p is not victim)
+        after_kill = {int(o["worker"].rsplit(":", 1)[1]) for o in summary["outputs"]}
+        assert busy in after_kill and after_kill - {busy} <= _family(survivor.pid)
         assert outputs(out) == outputs(reference)             # byte for byte with local mode
         assert leftovers(out) == []
     finally:

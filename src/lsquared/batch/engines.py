@@ -14,6 +14,7 @@ finish.  Neither knows anything about developing; both call ``run_task_single_th
 from __future__ import annotations
 
 import os
+import signal
 from collections.abc import Iterator
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
@@ -45,9 +46,20 @@ def available_memory() -> int:
 
 def _init_local_worker() -> None:
     os.environ.update(_ONE_THREAD_ENV)
+    # Ctrl-C reaches the whole process group: an idle worker ignores it (no traceback from
+    # its queue), a busy one stops its file (``_local_task``), removing its temporary file
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     from .task import configure_worker
 
     configure_worker(threads=1)
+
+
+def _local_task(task: Task) -> Result:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        return run_task_single_threaded(task)
+    finally:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 class LocalEngine:
@@ -91,14 +103,14 @@ class LocalEngine:
                 while pending or running:
                     while pending and len(running) <= self.workers and not broken:
                         task = pending.pop()
-                        running[pool.submit(run_task_single_threaded, task)] = task
+                        running[pool.submit(_local_task, task)] = task
                     if not running:
                         break
                     done, _ = wait(running, return_when=FIRST_COMPLETED)
                     for future in done:
                         task = running.pop(future)
                         try:
-                            yield future.result()
+                            result = future.result()
                         except BrokenProcessPool:
                             broken = True
                             tries[task.key] = tries.get(task.key, 0) + 1
@@ -107,6 +119,8 @@ class LocalEngine:
                                              error=f"{task.source}: {WORKER_DIED}")
                             else:
                                 pending.append(task)
+                        else:
+                            yield result
                     if broken and not running:
                         break
             finally:

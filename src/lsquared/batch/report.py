@@ -33,7 +33,7 @@ h1{font-size:20px;margin:0 0 6px}
 .name{font-weight:600;word-break:break-all}
 .src{color:#8e8e93;font-size:12px;word-break:break-all}
 .exif{font-size:12px;color:#c7c7cc;margin-top:4px}
-.time{float:right;font-size:12px;color:#aeaeb2}
+.time{font-size:12px;color:#aeaeb2;margin-top:4px}
 .skip{font-size:11px;color:#30d158}
 .err{font-family:ui-monospace,monospace;font-size:11px;color:#ff8a80;margin-top:4px;word-break:break-all}
 """
@@ -60,16 +60,17 @@ def _card(item: Item, render, failure) -> str:
                 f'<div class="name">{e(item.source.name)}</div><div class="src">{e(str(item.source.parent))}</div>'
                 f'<div class="err">{e(failure.error or "failed")}</div></div></div>')
     exif = render.exif if render else {}
-    camera = " ".join(v for v in (exif.get("make"), exif.get("model")) if v)
+    make, model = exif.get("make") or "", exif.get("model") or ""
+    camera = model if model.lower().startswith(make.lower()) else f"{make} {model}".strip()
     thumb = (f'<img alt="{e(item.output.name)}" src="data:image/jpeg;base64,'
              f'{base64.b64encode(render.thumbnail).decode()}">' if render and render.thumbnail else "")
-    took = f'<span class="time">{render.seconds:.2f} s</span>' if render and render.seconds else ""
+    took = f'<div class="time">developed in {render.seconds:.2f} s</div>' if render and render.seconds else ""
     size = f"{render.width}×{render.height}" if render and render.width else ""
     skipped = '<div class="skip">up to date (not re-rendered)</div>' if item.action == "skip" else ""
     lines = [x for x in (camera, exif.get("lens_model"), _exposure(exif), size, exif.get("datetime_original")) if x]
-    return (f'<div class="card"><div class="thumb">{thumb}</div><div class="meta">{took}'
+    return (f'<div class="card"><div class="thumb">{thumb}</div><div class="meta">'
             f'<div class="name">{e(item.output_rel)}</div><div class="src">from {e(item.source.name)}</div>'
-            f'<div class="exif">{"<br>".join(e(str(x)) for x in lines)}</div>{skipped}</div></div>')
+            f'<div class="exif">{"<br>".join(e(str(x)) for x in lines)}</div>{took}{skipped}</div></div>')
 
 
 def write_report(path: Path, items: list[Item], manifest: Manifest, summary: Summary, title: str) -> Path:

@@ -44,7 +44,7 @@ class Summary:
             "cpu_seconds_per_file": round(self.cpu_seconds / n, 3) if n else 0.0,
             "failures": [{"source": r.source, "error": r.error} for r in self.failures],
             "outputs": [{"source": r.source, "output": r.output, "sha256": r.output_hash,
-                         "seconds": round(r.seconds, 3)} for r in self.results if r.ok],
+                         "seconds": round(r.seconds, 3), "worker": r.worker} for r in self.results if r.ok],
         }
 
 
@@ -84,7 +84,6 @@ def run_batch(items: list[Item], engine, manifest: Manifest,
         summary.interrupted = True
     finally:
         summary.seconds = time.perf_counter() - start
-        if not summary.interrupted:
-            for tmp in stale_temporaries(todo):     # a worker killed mid-write (Dask)
-                tmp.unlink(missing_ok=True)
+        for tmp in stale_temporaries(todo):     # a worker killed mid-write
+            tmp.unlink(missing_ok=True)
     return summary

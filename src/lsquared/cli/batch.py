@@ -27,6 +27,7 @@ def batch_command(
     name: str = typer.Option("{stem}.{ext}", "--name", help="Output file name: {stem}, {name}, {suffix}, {look}, {ext}."),
     recursive: bool = typer.Option(False, "--recursive", "-r", help="Include subfolders (mirrored in the output folder)."),
     workers: Optional[int] = typer.Option(None, "--workers", "-j", min=1, help="Local worker processes. [default: one per core, fewer if memory is short]"),
+    memory: Optional[float] = typer.Option(None, "--memory", min=0.1, help="Memory in GB the local workers may use together; fewer workers if a file's peak times the workers exceeds it. [default: the memory available now]"),
     scheduler: Optional[str] = typer.Option(None, "--scheduler", help="A Dask scheduler (tcp://HOST:PORT) to run on; paths must be the same on every worker."),
     report: Optional[Path] = typer.Option(None, "--report", help="Write an HTML contact sheet (thumbnails, EXIF, times, failures)."),
     dry_run: bool = typer.Option(False, "--dry-run", help="Show what would be done; write nothing."),
@@ -69,11 +70,11 @@ def batch_command(
         if dry_run:
             _print_plan(items, as_json)
             return
-        summary = _run(items, manifest, workers, scheduler, as_json, debug)
+        summary = _run(items, manifest, workers, memory, scheduler, as_json, debug)
         if report is not None:
             from ..batch.report import write_report
 
-            written = write_report(report, items, manifest, summary, title=f"lsquared batch: {output}")
+            written = write_report(report, items, manifest, summary, title=f"lsquared batch: {output.resolve()}")
             if not as_json:
                 console.print(f"report: {written}", highlight=False, soft_wrap=True)
     finally:
@@ -85,7 +86,7 @@ def batch_command(
         raise typer.Exit(1)
 
 
-def _engine(items, workers: Optional[int], scheduler: Optional[str]):
+def _engine(items, workers: Optional[int], memory: Optional[float], scheduler: Optional[str]):
     from ..batch.engines import DaskEngine, LocalEngine, available_memory, cpu_count
 
     if scheduler:
@@ -97,10 +98,12 @@ def _engine(items, workers: Optional[int], scheduler: Optional[str]):
     todo = [i for i in items if i.action == "develop"]
     n = min(workers or cpu_count(), max(1, len(todo)))
     peak = _peak_bytes([i.source for i in todo])
-    fits = max(1, int(0.9 * available_memory() // peak)) if peak else n
+    budget = memory * 2**30 if memory else 0.9 * available_memory()
+    fits = max(1, int(budget // peak)) if peak else n
     if fits < n:
-        err_console.print(f"memory: {n} workers x ~{peak / 2**30:.1f} GB per file would not fit in "
-                          f"{available_memory() / 2**30:.1f} GB available; using {fits}", highlight=False, soft_wrap=True)
+        err_console.print(f"memory: {n} workers x ~{peak / 2**30:.2f} GB per file would not fit in "
+                          f"{budget / 2**30:.1f} GB; using {fits} worker{'s' if fits > 1 else ''}",
+                          highlight=False, soft_wrap=True)
         n = fits
     return LocalEngine(n)
 
@@ -125,12 +128,12 @@ def _peak_bytes(paths: list[Path]) -> int:
     return PEAK_BASE_BYTES + PEAK_BYTES_PER_PIXEL * pixels
 
 
-def _run(items, manifest, workers, scheduler, as_json: bool, debug: bool):
+def _run(items, manifest, workers, memory, scheduler, as_json: bool, debug: bool):
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
     from ..batch.runner import run_batch
 
-    engine = _engine(items, workers, scheduler)
+    engine = _engine(items, workers, memory, scheduler)
     todo = sum(i.action == "develop" for i in items)
     skipped = sum(i.action == "skip" for i in items)
     if not as_json:
