@@ -33,7 +33,6 @@ from __future__ import annotations
 import base64
 import binascii
 import fcntl
-import hashlib
 import logging
 import os
 import re
@@ -341,20 +340,14 @@ async def _receive_chunk(request: Request, f, row: ResumableUpload, offset: int)
     return received
 
 
-def _sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        while block := f.read(BLOCK):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 async def _complete(request: Request, who: Principal, row: ResumableUpload, path: Path) -> Response:
     """All bytes are here (the caller holds the upload's lock): ingest the file as a plain
     upload is ingested, then mark the upload done."""
     from .api import store_upload
 
-    sha256 = await anyio.to_thread.run_sync(_sha256_of, path)
+    from ..batch.task import file_sha256
+
+    sha256 = await anyio.to_thread.run_sync(file_sha256, path)
     received = Received(path=path, sha256=sha256, size=row.length)
     try:
         photo, created = await store_upload(request, who, row.album_id, received, row.name)
