@@ -28,6 +28,8 @@ from pathlib import Path
 
 import numpy as np
 
+from lsquared.synth.kodak import cpsnr, load_kodak, mosaic_rggb, tiled
+
 REPO = Path(__file__).resolve().parents[1]
 KODAK = Path(os.environ.get("LSQUARED_SHARED", REPO.parent / "shared")) / "data" / "kodak"
 DOCS = REPO / "docs" / "benchmarks.md"
@@ -44,50 +46,16 @@ PUBLISHED_OTHERS = [("ARI (Monno et al. 2017)", "39.9"), ("MSG (Pekkucuksen & Al
                     ("neural networks (2016-2020)", "42-43")]
 
 
-def load_kodak(folder: Path) -> list[tuple[str, np.ndarray]]:
-    from PIL import Image
-
-    files = sorted(folder.glob("kodim*.png"))
-    if not files:
-        sys.exit(f"{folder}: no kodim*.png found (give --kodak PATH)")
-    return [(f.stem, np.asarray(Image.open(f).convert("RGB"), dtype=np.float32) / np.float32(255.0)) for f in files]
-
-
-def rggb_mosaic(rgb: np.ndarray) -> np.ndarray:
-    m = np.empty(rgb.shape[:2], dtype=np.float32)
-    m[0::2, 0::2] = rgb[0::2, 0::2, 0]
-    m[0::2, 1::2] = rgb[0::2, 1::2, 1]
-    m[1::2, 0::2] = rgb[1::2, 0::2, 1]
-    m[1::2, 1::2] = rgb[1::2, 1::2, 2]
-    return m
-
-
-def cpsnr(reference: np.ndarray, result: np.ndarray, border: int) -> float:
-    if border:
-        reference = reference[border:-border, border:-border]
-        result = result[border:-border, border:-border]
-    err = (reference.astype(np.float64) - result.astype(np.float64)) * 255.0
-    return float(10.0 * np.log10(255.0 ** 2 / np.mean(err * err)))
-
-
 def quality(methods: list[str], images) -> dict[str, dict[str, tuple[float, float]]]:
     from lsquared.ops.demosaic import demosaic_array
 
     scores: dict[str, dict[str, tuple[float, float]]] = {m: {} for m in methods}
     for name, rgb in images:
-        cfa = rggb_mosaic(rgb)
+        cfa = mosaic_rggb(rgb)
         for m in methods:
             out = demosaic_array(cfa, "RGGB", m)
             scores[m][name] = (cpsnr(rgb, out, 10), cpsnr(rgb, out, 0))
     return scores
-
-
-def big_mosaic(images, height: int = 4032, width: int = 6048) -> np.ndarray:
-    tiles = [rgb if rgb.shape[0] == 512 else rgb.transpose(1, 0, 2) for _, rgb in images[:16]]
-    row = np.concatenate(tiles[:8], axis=1)
-    block = np.concatenate([row, np.concatenate(tiles[8:16], axis=1)], axis=0)
-    reps = (-(-height // block.shape[0]), -(-width // block.shape[1]), 1)
-    return rggb_mosaic(np.tile(block, reps)[:height, :width])
 
 
 def speed(methods: list[str], cfa: np.ndarray, runs: int) -> dict[str, tuple[float, float]]:
@@ -170,8 +138,10 @@ def main() -> None:
 
     methods = [m.strip() for m in args.methods.split(",") if m.strip()] or DEMOSAIC_METHODS.names()
     images = load_kodak(args.kodak)
+    if not images:
+        sys.exit(f"{args.kodak}: no kodim*.png found (give --kodak PATH)")
     scores = quality(methods, images)
-    cfa = big_mosaic(images)
+    cfa = mosaic_rggb(tiled(images, 4032, 6048))
     load = os.getloadavg()[0]
     speeds = speed(methods, cfa, args.runs)
     load = max(load, os.getloadavg()[0])

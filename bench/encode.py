@@ -39,25 +39,12 @@ KODAK = Path(os.environ.get("LSQUARED_SHARED", REPO.parent / "shared")) / "data"
 
 
 def picture(height: int, width: int) -> np.ndarray:
-    from PIL import Image
+    from lsquared.synth.kodak import load_kodak, tiled
 
-    files = sorted(KODAK.glob("kodim*.png"))
-    if not files:
+    images = load_kodak(KODAK, np.uint8)
+    if not images:
         sys.exit(f"no Kodak images in {KODAK} (set LSQUARED_SHARED)")
-    tiles = []
-    for f in files:
-        t = np.asarray(Image.open(f).convert("RGB"))
-        tiles.append(t if t.shape[0] == 512 else t.transpose(1, 0, 2))   # portrait ones turned
-    out = np.empty((height, width, 3), np.uint8)
-    k = 0
-    for y in range(0, height, 512):
-        for x in range(0, width, 768):
-            t = tiles[k % len(tiles)]
-            if (k // len(tiles)) % 2:
-                t = t[:, ::-1]
-            k += 1
-            out[y:y + 512, x:x + 768] = t[:height - y, :width - x]
-    return out
+    return tiled(images, height, width)
 
 
 def deepen(px8: np.ndarray) -> np.ndarray:

@@ -36,15 +36,12 @@ def source_picture(height: int, width: int) -> np.ndarray:
     from lsquared.color import transfer
     from lsquared.looks.preview import analytic_scene, vlog_from_linear_srgb
 
-    files = sorted(KODAK.glob("kodim*.png"))
-    if not files:
+    from lsquared.synth.kodak import load_kodak, tiled
+
+    images = load_kodak(KODAK)
+    if not images:
         return np.resize(analytic_scene(480, 720), (height, width, 3)).astype(np.float32)
-    from PIL import Image
-    tiles = [np.asarray(Image.open(f).convert("RGB").resize((768, 512)), np.float32) / 255 for f in files[:12]]
-    row = np.concatenate(tiles[:8], axis=1)
-    mosaic = np.concatenate([row, np.roll(row, 768 * 3, axis=1)], axis=0)
-    reps = (-(-height // mosaic.shape[0]), -(-width // mosaic.shape[1]), 1)
-    lin = transfer.srgb_decode(np.tile(mosaic, reps)[:height, :width])
+    lin = transfer.srgb_decode(tiled(images, height, width))
     return vlog_from_linear_srgb(lin.reshape(-1, 3)).reshape(height, width, 3).astype(np.float32)
 
 

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from lsquared.ops.demosaic import DEMOSAIC_METHODS, demosaic_array
+from lsquared.synth.kodak import cpsnr, load_kodak, mosaic_rggb
 
 pytestmark = pytest.mark.slow
 
@@ -20,28 +21,15 @@ MEAN_AT_LEAST = {"bilinear": 30.0, "malvar": 35.5, "menon2007": 39.0, "gbtf": 40
                  "rcd": 36.8}
 
 
-def _cpsnr(reference: np.ndarray, result: np.ndarray, border: int = 10) -> float:
-    ref = reference[border:-border, border:-border].astype(np.float64)
-    out = result[border:-border, border:-border].astype(np.float64)
-    return float(10 * np.log10(1.0 / np.mean((ref - out) ** 2)))
-
-
 @pytest.fixture(scope="module")
 def kodak_scores(kodak_dir):
-    from PIL import Image
-
-    files = sorted(kodak_dir.glob("kodim*.png"))
-    assert len(files) == 24, f"expected the 24 Kodak images in {kodak_dir}"
+    images = load_kodak(kodak_dir)
+    assert len(images) == 24, f"expected the 24 Kodak images in {kodak_dir}"
     scores = {m: [] for m in DEMOSAIC_METHODS.names()}
-    for f in files:
-        rgb = np.asarray(Image.open(f).convert("RGB"), dtype=np.float32) / np.float32(255)
-        cfa = np.empty(rgb.shape[:2], np.float32)
-        cfa[0::2, 0::2] = rgb[0::2, 0::2, 0]
-        cfa[0::2, 1::2] = rgb[0::2, 1::2, 1]
-        cfa[1::2, 0::2] = rgb[1::2, 0::2, 1]
-        cfa[1::2, 1::2] = rgb[1::2, 1::2, 2]
+    for _, rgb in images:
+        cfa = mosaic_rggb(rgb)
         for m, values in scores.items():
-            values.append(_cpsnr(rgb, demosaic_array(cfa, "RGGB", m)))
+            values.append(cpsnr(rgb, demosaic_array(cfa, "RGGB", m)))
     return {m: np.array(v) for m, v in scores.items()}
 
 
