@@ -31,6 +31,7 @@ import tifffile
 
 from ..errors import InputError
 from .dngopcodes import parse_opcode_list
+from .raw_checks import check_dng, check_layout
 
 PHOTOMETRIC_CFA = 32803
 PHOTOMETRIC_LINEAR_RAW = 34892
@@ -163,7 +164,7 @@ def read_dng_tags(path: str | Path) -> DngTags | None:
             ifd0 = tf.pages.first
             if 50706 not in ifd0.tags:
                 return None
-            return _parse(path, tf, ifd0)
+            return check_dng(_parse(path, tf, ifd0))
     except InputError:
         raise
     except (tifffile.TiffFileError, ValueError, struct.error, OSError, IndexError, KeyError, TypeError) as exc:
@@ -302,6 +303,7 @@ def _parse(path: Path, tf: tifffile.TiffFile, ifd0) -> DngTags:
         raise InputError("a DNG without a raw image (no CFA or LinearRaw IFD)", path=path)
     file_size = int(tf.filehandle.size)
     layout = _layout(raw, path)
+    check_layout(path, layout)
     _check_extent(path, layout, file_size)
     raw_first, profile_first = (raw, ifd0), (ifd0, raw)
 

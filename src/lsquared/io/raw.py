@@ -32,6 +32,7 @@ from . import dngtags
 from .dngopcodes import APPLIED_OPCODES, apply_opcode_list2, parse_opcode_list
 from .dngtags import PHOTOMETRIC_CFA, PHOTOMETRIC_LINEAR_RAW, DngTags
 from .ljpeg import LJ92Corrupt, LJ92Unsupported, decode_lj92_tiles
+from .raw_checks import check_meta
 
 # LibRaw's sizes.flip (dcraw's 'flip') -> EXIF orientation; dcraw maps EXIF to flip with
 # "50132467"[orientation & 7], this is its inverse.
@@ -395,12 +396,12 @@ def _meta_from_libraw(path: Path, raw) -> FrameMeta:
         "camera_white_per_channel": tuple(int(v) for v in raw.camera_white_level_per_channel)
         if raw.camera_white_level_per_channel is not None else None,
     }
-    return FrameMeta(
+    return check_meta(FrameMeta(      # what LibRaw reports, checked as the DNG tags are
         source=str(path), exif=exif, layout=layout, cfa=cfa, black=black, white=white,
         as_shot_neutral=neutral, camera_color=color, orientation=FLIP_TO_ORIENTATION.get(int(sizes.flip), 1),
         encoding=Encoding.RAW, raw_size=(int(sizes.raw_height), int(sizes.raw_width)),
         bits_per_sample=max(int(white).bit_length(), 8), warnings=tuple(warnings), extra=extra,
-    )
+    ))
 
 
 # ----------------------------------------------------------------------------- DNG

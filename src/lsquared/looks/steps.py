@@ -17,17 +17,7 @@ import math
 from dataclasses import dataclass
 
 from ..errors import ParameterError
-
-
-def param(default, doc: str, lo: float | None = None, hi: float | None = None,
-          choices: tuple[str, ...] | None = None):
-    """A step parameter: its default, one line of documentation, its range or choices."""
-    meta = {"doc": doc}
-    if lo is not None:
-        meta["range"] = (lo, hi)
-    if choices is not None:
-        meta["choices"] = choices
-    return dataclasses.field(default=default, metadata=meta)
+from ..schema import param
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -18,13 +18,15 @@ import numpy as np
 from ..color import dng_model
 from ..color.spaces import rgb_to_rgb_matrix, xyz_d50_to_rgb_matrix
 from ..frame import FrameMeta, SensorLayout
+from ..color.adaptation import CATS
+from ..schema import param
 
 WORKING_SPACE = "vgamut"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ColorParams:
-    adaptation: str = "bradford"     # chromatic adaptation transform: bradford | cat02
+    adaptation: str = param("bradford", "chromatic adaptation transform", choices=tuple(CATS))
 
 
 def camera_to_working_matrix(meta: FrameMeta, neutral, params: ColorParams = ColorParams()) -> np.ndarray:

@@ -36,8 +36,7 @@ import numpy as np
 
 from ..errors import ParameterError
 from ..frame import Encoding, Frame, cfa_channel_map
-from ..kernels import denoise_wavelet as dk
-from ..kernels.threads import map_tasks, run_bands
+from ..schema import param
 
 MODES = ("auto", "manual", "off")
 MID_GREY = 0.125                         # where auto measures the noise: 3 stops below white
@@ -48,14 +47,16 @@ _NUMBER = re.compile(r"^\s*\d+(?:\.\d*)?\s*$")
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class DenoiseParams:
-    mode: str = "auto"                   # auto (strengths from the measured noise) | manual | off
-    luma: float | None = None            # luminance strength, 0 = none, 1 = Wiener at the measured noise
-    chroma: float | None = None          # colour strength (same scale); auto resolves both
-    luma_levels: int = 3                 # wavelet levels shrunk in the luminance planes
-    chroma_levels: int = 5               # ... and in the colour-difference planes
-    profile: tuple[float, float] | None = None   # noise (S, O): var = S*x + O, x before white balance,
-                                                 # 1 = white; resolved from the file or estimated
-    profile_source: str | None = None    # resolved: "file" (DNG NoiseProfile) or "estimate"
+    mode: str = param("auto", "auto (strengths from the measured noise), manual or off", choices=MODES)
+    luma: float | None = param(None, "luminance strength, 0 = none, 1 = Wiener at the measured noise", 0.0, 10.0)
+    chroma: float | None = param(None, "colour strength (same scale); auto resolves both", 0.0, 10.0)
+    luma_levels: int = param(3, "wavelet levels shrunk in the luminance planes", 0, 8)
+    chroma_levels: int = param(5, "wavelet levels shrunk in the colour-difference planes", 0, 8)
+    profile: tuple[float, float] | None = param(
+        None, "noise (S, O): var = S*x + O, x before white balance, 1 = white; resolved from the file "
+        "or estimated", -1.0, 1.0)
+    profile_source: str | None = param(None, "resolved: file (DNG NoiseProfile) or estimate",
+                                       choices=("file", "estimate"))
 
     def __post_init__(self) -> None:
         if self.mode not in MODES:
@@ -161,6 +162,9 @@ def denoise_mosaic(cfa: np.ndarray, pattern: str, profile: tuple[float, float], 
     """Denoise a white-balanced Bayer mosaic (float32 (H, W), phase ``pattern``) whose noise
     before white balance was var = S x + O (``profile`` = (S, O)) and which was then scaled by
     ``multipliers`` (R, G, B).  Returns a new float32 mosaic (method in the module docstring)."""
+    from ..kernels import denoise_wavelet as dk       # numba: imported when the step runs
+    from ..kernels.threads import map_tasks, run_bands
+
     cfa = np.ascontiguousarray(cfa, dtype=np.float32)
     h2, w2 = cfa.shape[0] // 2, cfa.shape[1] // 2
     levels = (luma_levels, chroma_levels, chroma_levels, luma_levels)           # y, u, v, d
@@ -193,6 +197,9 @@ def denoise_mosaic(cfa: np.ndarray, pattern: str, profile: tuple[float, float], 
 
 def denoise_mono(data: np.ndarray, profile: tuple[float, float], *, luma: float = 1.0, levels: int = 3) -> np.ndarray:
     """Denoise one linear plane (a monochrome sensor): the luminance branch only."""
+    from ..kernels import denoise_wavelet as dk
+    from ..kernels.threads import run_bands
+
     data = np.ascontiguousarray(data, dtype=np.float32)
     if luma <= 0 or levels <= 0 or min(data.shape) < 8:
         return data.copy()

@@ -16,14 +16,15 @@ import numpy as np
 
 from ..errors import ParameterError
 from ..frame import FrameMeta
+from ..schema import param
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ExposureParams:
-    ev: float = 0.0                 # user exposure compensation in stops
-    baseline: bool = True           # add the file's BaselineExposure (not with auto)
-    auto: bool = False              # measure the exposure from the picture
-    auto_ev: float | None = None    # the measured stops, once resolved
+    ev: float = param(0.0, "exposure compensation in stops", -10.0, 10.0)
+    baseline: bool = param(True, "add the file's BaselineExposure (not with auto)")
+    auto: bool = param(False, "measure the exposure from the picture")
+    auto_ev: float | None = param(None, "resolved: the measured stops of auto", -10.0, 10.0)
 
 
 def parse_exposure(text: str) -> ExposureParams:

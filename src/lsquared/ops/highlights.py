@@ -39,11 +39,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from numba import njit, prange
 
 from ..frame import Encoding, Frame, cfa_channel_map
-from ..kernels import highlights_reconstruct as hk
 from ..registry import Registry
+from ..schema import param
 
 SOURCE_FLOOR = 0.5      # unclipped surroundings darker than this fraction of clipping carry no colour
 SOURCE_RADIUS = 8       # ... and farther than this many quads (16 pixels) from clipping neither
@@ -53,28 +52,21 @@ MARGIN_QUADS = SOURCE_RADIUS + 1   # the window processed around the clipped qua
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class HighlightParams:
-    mode: str = "reconstruct"   # reconstruct | clip
-    threshold: float = 0.995    # a photosite at or above this fraction of its white level counts as clipped
+    mode: str = param("reconstruct", "clipped highlights: rebuilt from the unclipped channels, or clipped",
+                      choices=lambda: HIGHLIGHT_METHODS.names())
+    threshold: float = param(0.995, "a photosite at or above this fraction of its white level counts as clipped",
+                             0.5, 1.0)
 
     def __post_init__(self) -> None:
         HIGHLIGHT_METHODS.validate(self.mode)
 
 
-@njit(parallel=True, cache=True)
-def _clip_rows(data, limit, out):
-    flat_in = data.reshape(data.shape[0], -1)
-    flat_out = out.reshape(out.shape[0], -1)
-    for y in prange(flat_in.shape[0]):
-        for x in range(flat_in.shape[1]):
-            v = flat_in[y, x]
-            flat_out[y, x] = min(limit, v)
-    return out
-
-
 def highlights_clip(data: np.ndarray, limit: float = 1.0) -> np.ndarray:
     """Every value above ``limit`` set to ``limit`` (white-balanced data: 1.0 = first clip)."""
+    from ..kernels.highlights_reconstruct import clip_rows
+
     data = np.ascontiguousarray(data, dtype=np.float32)
-    return _clip_rows(data, np.float32(limit), np.empty_like(data))
+    return clip_rows(data, np.float32(limit), np.empty_like(data))
 
 
 def _window(mask: np.ndarray, margin: int) -> tuple[int, int, int, int]:
@@ -86,6 +78,8 @@ def _window(mask: np.ndarray, margin: int) -> tuple[int, int, int, int]:
 
 def _reconstruct_quads(q: np.ndarray, mask: np.ndarray, clip: np.ndarray) -> np.ndarray:
     """Steps 2-4 on a cell image: the estimate image (unclipped channels unchanged)."""
+    from ..kernels import highlights_reconstruct as hk
+
     lo = np.float32(SOURCE_FLOOR)
     near = hk.near_clipped(mask, SOURCE_RADIUS)
     colour, weight = hk.colour_sources(q, mask, near, clip, lo)
@@ -109,6 +103,8 @@ def highlights_reconstruct(data: np.ndarray, clip_levels, cfa: str | None = "RGG
     never written to); rebuilt values may exceed the clipping levels.
     A single-channel (monochrome) frame with ``cfa=None`` has nothing to rebuild from: it is
     returned clipped at 1.0, its white level."""
+    from ..kernels import highlights_reconstruct as hk      # numba: imported when the step runs
+
     data = np.ascontiguousarray(data, dtype=np.float32)
     clip = np.asarray(clip_levels, dtype=np.float32).reshape(3)
     if data.ndim == 2 and cfa is None:

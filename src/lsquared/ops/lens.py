@@ -30,7 +30,7 @@ import numpy as np
 
 from ..errors import ParameterError
 from ..frame import Frame
-from ..kernels.lens_remap import apply_vignetting, remap_bicubic
+from ..schema import param
 
 MODES = ("auto", "manual", "off")
 
@@ -43,15 +43,17 @@ def grid_step(width: int, height: int) -> int:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class LensParams:
-    mode: str = "auto"                  # auto (the file's lens) | manual (the lens named below) | off
-    lens: str | None = None             # lensfun "Maker Model"; resolved in auto mode
-    focal_length: float | None = None   # mm; None: the file's (a prime's own focal length)
-    aperture: float | None = None       # f-number; None: the file's (no vignetting correction without one)
-    distance: float = 1000.0            # focus distance in metres (vignetting tables depend on it)
-    distortion: bool = True
-    tca: bool = True                    # lateral chromatic aberration
-    vignetting: bool = True
-    scale: float = 0.0                  # geometry scale: 0 = automatic (no empty corners), 1 = none
+    mode: str = param("auto", "auto (the file's lens), manual (the lens named below) or off", choices=MODES)
+    lens: str | None = param(None, "lensfun 'Maker Model'; resolved in auto mode")
+    focal_length: float | None = param(None, "mm; None: the file's (a prime's own focal length)", 0.5, 5000.0)
+    aperture: float | None = param(None, "f-number; None: the file's (no vignetting correction without one)",
+                                   0.5, 128.0)
+    distance: float = param(1000.0, "focus distance in metres (vignetting tables depend on it)", 0.01, 1e6)
+    distortion: bool = param(True, "correct distortion")
+    tca: bool = param(True, "correct lateral chromatic aberration")
+    vignetting: bool = param(True, "correct vignetting")
+    scale: float = param(0.0, "geometry scale: 0 = automatic (lensfun's: no empty corners), 1 = none",
+                         0.25, 4.0, also=(0.0,))
 
     def __post_init__(self) -> None:
         if self.mode not in MODES:
@@ -173,6 +175,8 @@ def prepare_lens(label: str, crop: float, width: int, height: int, focal: float,
 
 def correct_lens(image: np.ndarray, correction: LensCorrection) -> np.ndarray:
     """Apply a prepared correction to linear (H, W, 3) or (H, W) data; a new float32 array."""
+    from ..kernels.lens_remap import apply_vignetting, remap_bicubic      # numba, on use
+
     data = np.ascontiguousarray(image, dtype=np.float32)
     mono = data.ndim == 2
     src = data[..., None] if mono else data

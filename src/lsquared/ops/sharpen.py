@@ -25,8 +25,7 @@ import numpy as np
 
 from ..errors import ParameterError
 from ..frame import Frame
-from ..kernels.threads import run_bands
-from ..kernels.sharpen_usm import BAND, band_halo_luminance, sharpen_luminance_usm
+from ..schema import param
 
 DEFAULT_AMOUNT = 0.5
 LOOK_AMOUNTS: dict[str, float] = {
@@ -46,8 +45,9 @@ _NUMBER = re.compile(r"^\s*\d+(?:\.\d*)?\s*$")
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class SharpenParams:
-    amount: float | None = None     # 0 = off, 1 = detail doubled; None: the look's default (resolved)
-    radius: float = 1.0             # sigma of the Gaussian blur the unsharp mask removes, pixels
+    amount: float | None = param(None, "0 = off, 1 = detail doubled; None: the look's default (resolved)",
+                                 0.0, 5.0)
+    radius: float = param(1.0, "sigma of the Gaussian blur the unsharp mask removes, pixels", 0.2, 5.0)
 
     def __post_init__(self) -> None:
         if self.amount is not None and not 0.0 <= self.amount <= 5.0:
@@ -90,6 +90,9 @@ def sharpen_usm(image: np.ndarray, amount: float, radius: float = 1.0, *,
     a new float32 array, or ``out`` (float32, C-contiguous, image's shape) filled and
     returned.  ``out`` may be ``image`` itself: sharpening in place spares a 24 MP develop the
     allocation of 290 MB that page faults make cost more than the sharpening."""
+    from ..kernels.sharpen_usm import BAND, band_halo_luminance, sharpen_luminance_usm   # numba, on use
+    from ..kernels.threads import run_bands
+
     data = np.ascontiguousarray(image, dtype=np.float32)
     if out is not None:
         if out.shape != data.shape or out.dtype != np.float32 or not out.flags.c_contiguous:

@@ -20,11 +20,11 @@ import re
 from dataclasses import dataclass
 
 import numpy as np
-from numba import njit, prange
 
 from ..color import dng_model
 from ..errors import ParameterError
 from ..frame import Encoding, Frame, SensorLayout, cfa_channel_map
+from ..schema import param
 
 # (kelvin, tint) of the presets, as common raw converters define them
 PRESETS: dict[str, tuple[float, float]] = {
@@ -41,11 +41,13 @@ _KELVIN = re.compile(r"^\s*(\d{2,6}(?:\.\d+)?)\s*k?\s*$", re.IGNORECASE)
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class WhiteBalanceParams:
-    mode: str = "as-shot"                 # as-shot | auto | daylight | cloudy | shade | tungsten
-                                          # | fluorescent | flash | kelvin | custom
-    temperature: float | None = None      # kelvin mode: the white's correlated colour temperature
-    tint: float = 0.0                     # kelvin mode: + magenta / - green (Adobe's scale)
-    neutral: tuple[float, float, float] | None = None   # resolved camera-space neutral (G = 1)
+    mode: str = param("as-shot", "as-shot, auto (estimated from the picture), a preset, kelvin or custom",
+                      choices=MODES)
+    temperature: float | None = param(None, "kelvin mode: the white's correlated colour temperature",
+                                      1700.0, 50000.0)
+    tint: float = param(0.0, "presets and kelvin: + magenta / - green (Adobe's scale)", -150.0, 150.0)
+    neutral: tuple[float, float, float] | None = param(
+        None, "resolved: camera RGB of a neutral, green = 1", 1e-3, 1e3)
 
 
 def parse_white_balance(text: str, tint: float = 0.0) -> WhiteBalanceParams:
@@ -107,32 +109,10 @@ def multipliers_for(neutral) -> np.ndarray:
     return m / m.min()
 
 
-@njit(parallel=True, cache=True)
-def _scale_mosaic(cfa, gains, out):
-    h, w = cfa.shape
-    for y in prange(h):
-        g0 = gains[(y & 1) * 2]
-        g1 = gains[(y & 1) * 2 + 1]
-        for x in range(0, w - 1, 2):
-            out[y, x] = cfa[y, x] * g0
-            out[y, x + 1] = cfa[y, x + 1] * g1
-        if w & 1:
-            out[y, w - 1] = cfa[y, w - 1] * g0
-    return out
-
-
-@njit(parallel=True, cache=True)
-def _scale_planes(rgb, gains, out):
-    h, w, c = rgb.shape
-    for y in prange(h):
-        for x in range(w):
-            for k in range(c):
-                out[y, x, k] = rgb[y, x, k] * gains[k]
-    return out
-
-
 def apply_multipliers(data: np.ndarray, multipliers, cfa: str | None) -> np.ndarray:
     """Scale each photosite (mosaic, by its CFA colour) or each channel by its multiplier."""
+    from ..kernels.scale import scale_mosaic, scale_planes
+
     mult = np.asarray(multipliers, dtype=np.float32)
     out = np.empty_like(data, dtype=np.float32)
     if data.ndim == 2:
@@ -140,8 +120,8 @@ def apply_multipliers(data: np.ndarray, multipliers, cfa: str | None) -> np.ndar
             out[...] = data
             return out
         gains = mult[cfa_channel_map(cfa).reshape(-1)].astype(np.float32)
-        return _scale_mosaic(np.ascontiguousarray(data, dtype=np.float32), gains, out)
-    return _scale_planes(np.ascontiguousarray(data, dtype=np.float32), mult, out)
+        return scale_mosaic(np.ascontiguousarray(data, dtype=np.float32), gains, out)
+    return scale_planes(np.ascontiguousarray(data, dtype=np.float32), mult, out)
 
 
 def white_balance(frame: Frame, params: WhiteBalanceParams) -> tuple[Frame, WhiteBalanceParams]:

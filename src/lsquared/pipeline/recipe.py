@@ -21,6 +21,7 @@ from typing import Any
 
 import tomli_w
 
+from ..color.spaces import INPUT_SPACES, OUTPUT_SPACES
 from ..errors import InputError, ParameterError
 from ..ops.color import ColorParams
 from ..ops.demosaic import DemosaicParams
@@ -30,29 +31,35 @@ from ..ops.highlights import HighlightParams
 from ..ops.lens import LensParams
 from ..ops.sharpen import SharpenParams
 from ..ops.white_balance import WhiteBalanceParams
+from ..schema import check_params, param
+
+OUTPUT_FORMATS = ("jpeg", "tiff", "png", "heif", "avif", "jpg", "tif", "heic")   # io.image.FORMATS and aliases
+EIGHT_BIT_FORMATS = ("jpeg", "jpg", "avif")
 
 RECIPE_VERSION = 1
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class LookParams:
-    name: str = "standard"          # a built-in or user look name, or a path to a look/LUT file
-    lut_size: int | None = None     # grid points of the compiled LUT (None: the look's default)
-    digest: str | None = None       # resolved: the look definition's hash (informational)
-    seed: int = 0                   # seed of the look's spatial steps (grain)
+    name: str = param("standard", "a built-in or user look name, or a path to a look/LUT file")
+    lut_size: int | None = param(None, "grid points of the compiled LUT (None: the look's default)", 2, 144)
+    digest: str | None = param(None, "resolved: the look definition's hash (informational)")
+    seed: int = param(0, "seed of the look's spatial steps (grain)", 0, 2**63 - 1)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class OutputParams:
-    format: str | None = None       # jpeg | tiff | png | heif | avif (None: from the file suffix)
-    quality: int | None = None      # encoder quality 1-100 (None: the format's default)
-    space: str = "srgb"             # srgb | display-p3 | rec2020
-    bit_depth: int | None = None    # 8 or 16 (None: the format's default)
+    format: str | None = param(None, "file format (None: from the file suffix)", choices=OUTPUT_FORMATS)
+    quality: int | None = param(None, "encoder quality (None: the format's default)", 1, 100)
+    space: str = param("srgb", "colour space of the picture (rec709: to match video)",
+                       choices=(*OUTPUT_SPACES, "rec709"))
+    bit_depth: int | None = param(None, "bits per channel (None: 16 for TIFF, else 8)", 8, 8, also=(16,))
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class InputParams:
-    space: str | None = None        # colour space of a rendered input image (None: its ICC profile)
+    space: str | None = param(None, "colour space of a rendered input image (None: its ICC profile)",
+                              choices=INPUT_SPACES)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -68,6 +75,20 @@ class Recipe:
     look: LookParams = field(default_factory=LookParams)
     output: OutputParams = field(default_factory=OutputParams)
     input: InputParams = field(default_factory=InputParams)
+
+    def __post_init__(self) -> None:
+        # the one place where a recipe's values are checked, however it was built (CLI, file,
+        # API): every field against the range or choices its dataclass declares, then the few
+        # rules that tie two fields together
+        for f in dataclasses.fields(self):
+            check_params(getattr(self, f.name), f.name)
+        fmt, depth = (self.output.format or "").lower(), self.output.bit_depth
+        if depth == 16 and fmt in EIGHT_BIT_FORMATS:
+            raise ParameterError(f"{fmt.upper()} holds 8 bits per channel; for 16 bits use --format png or tiff "
+                                 "(or heif, 10 bits)")
+        if self.white_balance.mode == "kelvin" and self.white_balance.temperature is None \
+                and self.white_balance.neutral is None:
+            raise ParameterError("white_balance.mode = kelvin needs white_balance.temperature")
 
     def replace(self, **changes: Any) -> "Recipe":
         return dataclasses.replace(self, **changes)

@@ -20,24 +20,33 @@ import numpy as np
 from ...errors import InputError
 from ...frame import Encoding, Frame, SensorLayout
 from ...registry import Registry
-from .auto import demosaic_auto
-from .bilinear import demosaic_bilinear
-from .gbtf import demosaic_gbtf2010
-from .malvar2004 import demosaic_malvar2004
-from .menon2007 import demosaic_menon2007
-from .mlri import demosaic_mlri2014
-from .rcd import demosaic_rcd
+from ...schema import param
 
 DemosaicMethod = Callable[[np.ndarray, str], np.ndarray]
 
+# Names are registered here, implementations imported on first use (each pulls in its numba
+# kernels): listing or validating a method (``--help``, a recipe) stays cheap.  A new method:
+# one line here, its module beside this one.
 DEMOSAIC_METHODS: Registry[DemosaicMethod] = Registry("demosaic method")
-DEMOSAIC_METHODS.register("bilinear", demosaic_bilinear)
-DEMOSAIC_METHODS.register("malvar", demosaic_malvar2004, aliases=("malvar2004", "mhc"))
-DEMOSAIC_METHODS.register("menon2007", demosaic_menon2007, aliases=("menon", "ddfapd"))
-DEMOSAIC_METHODS.register("gbtf", demosaic_gbtf2010, aliases=("gbtf2010",))
-DEMOSAIC_METHODS.register("mlri", demosaic_mlri2014, aliases=("mlri2014",))
-DEMOSAIC_METHODS.register("rcd", demosaic_rcd)
-DEMOSAIC_METHODS.register("auto", demosaic_auto)
+DEMOSAIC_METHODS.register_lazy("bilinear", f"{__name__}.bilinear:demosaic_bilinear")
+DEMOSAIC_METHODS.register_lazy("malvar", f"{__name__}.malvar2004:demosaic_malvar2004", aliases=("malvar2004", "mhc"))
+DEMOSAIC_METHODS.register_lazy("menon2007", f"{__name__}.menon2007:demosaic_menon2007", aliases=("menon", "ddfapd"))
+DEMOSAIC_METHODS.register_lazy("gbtf", f"{__name__}.gbtf:demosaic_gbtf2010", aliases=("gbtf2010",))
+DEMOSAIC_METHODS.register_lazy("mlri", f"{__name__}.mlri:demosaic_mlri2014", aliases=("mlri2014",))
+DEMOSAIC_METHODS.register_lazy("rcd", f"{__name__}.rcd:demosaic_rcd")
+DEMOSAIC_METHODS.register_lazy("auto", f"{__name__}.auto:demosaic_auto")
+
+_FUNCTIONS = {"demosaic_auto": "auto", "demosaic_bilinear": "bilinear", "demosaic_gbtf2010": "gbtf",
+              "demosaic_malvar2004": "malvar", "demosaic_menon2007": "menon2007",
+              "demosaic_mlri2014": "mlri", "demosaic_rcd": "rcd"}
+
+
+def __getattr__(name: str):
+    """``from lsquared.ops.demosaic import demosaic_rcd`` imports that method's module then (PEP 562)."""
+    if name in _FUNCTIONS:
+        return DEMOSAIC_METHODS[_FUNCTIONS[name]]
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = ["DEMOSAIC_METHODS", "DemosaicParams", "demosaic", "demosaic_array", "demosaic_auto",
            "demosaic_bilinear", "demosaic_gbtf2010", "demosaic_malvar2004", "demosaic_menon2007",
@@ -52,7 +61,8 @@ def demosaic_array(mosaic: np.ndarray, pattern: str = "RGGB", method: str = "aut
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class DemosaicParams:
-    method: str = "auto"    # a name of DEMOSAIC_METHODS; "auto" is the best quality fit for a develop
+    method: str = param("auto", "demosaic method; auto is the best quality fit for a develop",
+                        choices=lambda: DEMOSAIC_METHODS.names())
 
     def __post_init__(self) -> None:
         DEMOSAIC_METHODS.validate(self.method)
