@@ -86,3 +86,54 @@ def placeholder(rgb: np.ndarray) -> str:
     im = Image.fromarray(np.ascontiguousarray(rgb[..., :3]))
     im.thumbnail((100, 100), Image.Resampling.BOX)
     return base64.b64encode(rgb_to_thumbhash(np.asarray(im))).decode()
+
+
+def thumbhash_to_rgb(hash_: bytes) -> np.ndarray:
+    """The small (at most 32x32) picture a ThumbHash stands for, (H, W, 3) uint8: the reference
+    decoder ``thumbHashToRGBA`` (opaque hashes; the saturation boost of 1.25 included)."""
+    header24 = hash_[0] | (hash_[1] << 8) | (hash_[2] << 16)
+    header16 = hash_[3] | (hash_[4] << 8)
+    l_dc = (header24 & 63) / 63
+    p_dc = ((header24 >> 6) & 63) / 31.5 - 1
+    q_dc = ((header24 >> 12) & 63) / 31.5 - 1
+    l_scale = ((header24 >> 18) & 31) / 31
+    if header24 >> 23:
+        raise ValueError("ThumbHashes with alpha are not made by this service")
+    p_scale = ((header16 >> 3) & 63) / 63
+    q_scale = ((header16 >> 9) & 63) / 63
+    landscape = header16 >> 15
+    lx = max(3, 7 if landscape else header16 & 7)
+    ly = max(3, header16 & 7 if landscape else 7)
+    index = 0
+
+    def channel(nx: int, ny: int, scale: float) -> list[tuple[int, int, float]]:
+        nonlocal index
+        terms = []
+        for cy in range(ny):
+            cx = 0 if cy else 1
+            while cx * ny < nx * (ny - cy):
+                nibble = (hash_[5 + (index >> 1)] >> ((index & 1) << 2)) & 15
+                terms.append((cx, cy, (nibble / 7.5 - 1) * scale))
+                index += 1
+                cx += 1
+        return terms
+
+    l_ac, p_ac, q_ac = channel(lx, ly, l_scale), channel(3, 3, p_scale * 1.25), channel(3, 3, q_scale * 1.25)
+    ratio = (7 if landscape else header16 & 7) / (header16 & 7 if landscape else 7)
+    w = _round(32 if ratio > 1 else 32 * ratio)
+    h = _round(32 / ratio if ratio > 1 else 32)
+    fx = np.cos(np.pi / w * (np.arange(w) + 0.5)[None, :] * np.arange(max(lx, 3))[:, None])   # (cx, x)
+    fy = np.cos(np.pi / h * (np.arange(h) + 0.5)[None, :] * np.arange(max(ly, 3))[:, None])   # (cy, y)
+
+    def decode(dc: float, terms) -> np.ndarray:
+        out = np.full((h, w), dc)
+        for cx, cy, f in terms:
+            out += f * 2 * np.outer(fy[cy], fx[cx])
+        return out
+
+    lum, p, q = decode(l_dc, l_ac), decode(p_dc, p_ac), decode(q_dc, q_ac)
+    b = lum - 2 / 3 * p
+    r = (3 * lum - b + q) / 2
+    g = r - q
+    rgb = np.stack([r, g, b], axis=-1)
+    return (np.clip(rgb, 0, 1) * 255).astype(np.uint8)      # the reference truncates (Uint8Array)
