@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import colour
 import numpy as np
 import pytest
 
@@ -75,16 +76,34 @@ def test_parse_white_balance():
         parse_white_balance("900")
 
 
-def test_kelvin_white_balance_makes_that_light_neutral():
-    """A grey lit by a 3200 K light, seen through the camera, comes out (1, 1, 1) with --wb 3200."""
-    xy = temperature_to_xy(3200)
-    from lsquared.color.adaptation import xy_to_XYZ
+# Kelvin of COLOR's calibration illuminants, EXIF LightSource 17 (Standard light A) and 21 (D65):
+# CIE 015:2018, table 1 (2856 K; D65's CCT 6504 K)
+KELVIN_A, KELVIN_D65 = 2856.0, 6504.0
 
-    camera_grey = dng_model.xyz_to_camera(COLOR, 3200) @ xy_to_XYZ(xy)
+
+def _published_neutral(kelvin: float) -> np.ndarray:
+    """Camera RGB of a white lit at ``kelvin`` (on the Planckian locus), computed without
+    lsquared: the white's xy from colour-science's Robertson (1968) method, and the DNG 1.6
+    rule (ch. 6, p. 84) written out: ColorMatrix interpolated linearly in 1/T between the
+    calibration illuminants, held constant outside them."""
+    xy = colour.UCS_uv_to_xy(colour.temperature.CCT_to_uv_Robertson1968(np.array([kelvin, 0.0])))
+    xyz = colour.xy_to_XYZ(xy)
+    w = (1 / kelvin - 1 / KELVIN_D65) / (1 / KELVIN_A - 1 / KELVIN_D65)     # weight of CM_A
+    w = min(max(w, 0.0), 1.0)
+    camera = (w * CM_A + (1 - w) * CM_D65) @ xyz
+    return camera / camera[1]
+
+
+@pytest.mark.parametrize("kelvin", [KELVIN_A, 3200.0, 4300.0, KELVIN_D65, 9000.0])
+def test_kelvin_white_balance_makes_that_light_neutral(kelvin):
+    """A grey lit by a light of ``kelvin``, seen through the camera (computed independently
+    above), gets that neutral from --wb KELVIN and comes out (1, 1, 1)."""
+    camera_grey = _published_neutral(kelvin)
     meta = FrameMeta(camera_color=COLOR, layout=SensorLayout.LINEAR_RGB, encoding=Encoding.CAMERA_RGB)
     frame = Frame(np.ones((2, 2, 3), np.float32) * camera_grey.astype(np.float32), meta)
-    out, params = white_balance(frame, WhiteBalanceParams(mode="kelvin", temperature=3200))
+    out, params = white_balance(frame, WhiteBalanceParams(mode="kelvin", temperature=kelvin))
     assert params.neutral[1] == 1.0
+    np.testing.assert_allclose(params.neutral, camera_grey, rtol=2e-4)
     balanced = out.data[0, 0]
     assert balanced / balanced[1] == pytest.approx([1, 1, 1], rel=1e-5)
 

@@ -129,13 +129,47 @@ def test_identity_lut_returns_the_input_exactly(sub):
         np.testing.assert_array_equal(a, b)
 
 
-def test_out_of_gamut_codes_are_clamped_not_wrapped():
-    coding = YCbCrCoding(bit_depth=8)
-    y = np.array([[0, 255], [255, 0]], np.uint8)                   # sub-black and super-white
-    c = np.array([[0]], np.uint8), np.array([[255]], np.uint8)
-    out = run_kernel((y, *c), (1, 1), (1, 1), coding, coding, colorimetric_lut(9))
-    for plane in out:
-        assert plane.dtype == np.uint8 and plane.min() >= 0 and plane.max() <= 255
+# BT.709 luma coefficients and 8-bit narrow-range chroma coding, from the standards themselves
+# (ITU-R BT.709-6 items 3.2-3.3; ITU-T H.273 equations 24-26), not from lsquared
+KR, KB = 0.2126, 0.0722
+
+
+def _bt709_narrow_8bit_chroma(r, g, b):
+    y = KR * r + (1 - KR - KB) * g + KB * b
+    return 128 + 224 * (b - y) / (2 * (1 - KB)), 128 + 224 * (r - y) / (2 * (1 - KR))
+
+
+@pytest.mark.parametrize("colour,side", [((1.0, 0.0, 1.0), "over"), ((0.0, 1.0, 0.0), "under")])
+def test_out_of_range_chroma_is_clamped_not_wrapped(colour, side):
+    """4:2:2 chroma alternating between the extreme codes 255 and 0 (outside narrow range's
+    16..240), graded by a LUT that makes every pixel one colour (magenta: Cb 214, Cr 230;
+    green: Cb 42, Cr 26): C_out = C_in + down(graded - up(C_in)) lands at 278-294 on the
+    255 samples (magenta) or -22 to -38 on the 0 samples (green).  The output must be that value
+    clamped to 0..255 (H.273's Clip1), not wrapped around by the uint8 store.  Expected values
+    computed here in float64 from the coding's definition: chroma up to full width (even
+    columns on the samples, odd ones halfway), the change filtered [1 2 1]/4 back."""
+    w = 16
+    y = np.full((2, w), 126, np.uint8)
+    cb = np.tile(np.array([255, 0], np.uint8), (2, w // 4))
+    cr = np.tile(np.array([0, 255], np.uint8), (2, w // 4))
+    graded = _bt709_narrow_8bit_chroma(*colour)
+    i, x = np.arange(w // 2), np.arange(w)
+    want = []
+    for c, g in zip((cb, cr), graded):
+        c = c.astype(np.float64)
+        up = 0.5 * (c[:, x // 2] + c[:, np.minimum((x + 1) // 2, w // 2 - 1)])
+        d = g - up
+        raw = c + 0.25 * d[:, np.maximum(2 * i - 1, 0)] + 0.5 * d[:, 2 * i] + 0.25 * d[:, np.minimum(2 * i + 1, w - 1)]
+        assert (raw.max() > 275) if side == "over" else (raw.min() < -20), (raw.min(), raw.max())
+        want.append(np.clip(np.floor(raw + 0.5), 0, 255))
+    coding = YCbCrCoding(matrix="bt709", full_range=False, bit_depth=8)
+    table = np.broadcast_to(np.array(colour, np.float32), (2, 2, 2, 3)).copy()    # every input -> colour
+    _, out_cb, out_cr = run_kernel((y, cb, cr), (1, 0), (1, 0), coding, coding, table)
+    np.testing.assert_allclose(out_cb, want[0], atol=1)       # float32 vs float64 rounding
+    np.testing.assert_allclose(out_cr, want[1], atol=1)
+    extreme = 255 if side == "over" else 0
+    for out, raw_at in ((out_cb, want[0]), (out_cr, want[1])):
+        assert np.all(out[raw_at == extreme] == extreme)
 
 
 def test_tetra_corners_agree_with_the_stills_tetrahedral():

@@ -100,7 +100,7 @@ def make_demo_raw(path: str | os.PathLike, *, illuminant: str | float = "D65", c
                   chart: str = "BabelColor Average", highlights: bool = False, noise: bool = True,
                   psf_sigma: float = 0.5, headroom_ev: float = 0.5, bits: int = 14, black_level: int = 512,
                   crop: tuple[int, int, int, int] | None = None, masked_border: int = 0,
-                  forward_matrix: bool = False,
+                  forward_matrix: bool = False, baseline_exposure: float = 0.0,
                   compression: str = "ljpeg", preview: bool = True, overwrite: bool = True) -> DemoInfo:
     """Shoot the chart scene with the simulated camera and write it as a DNG at ``path``.
 
@@ -113,6 +113,8 @@ def make_demo_raw(path: str | os.PathLike, *, illuminant: str | float = "D65", c
     masked_border: width of a frame of masked (optical black) photosites around the sensor,
     outside the DNG ActiveArea (rounded up to even); sensor boxes stay relative to the active area.
     forward_matrix: also write ForwardMatrix1/2.  highlights: add the blown sky and the lamp.
+    baseline_exposure: the DNG BaselineExposure tag (stops a developer adds); the scene is not
+    changed by it, so pair it with ``headroom_ev`` to shoot a raw that many stops under.
     """
     width, height = int(size[0]), int(size[1])
     disp_h, disp_w = display_shape((height, width), orientation)
@@ -145,6 +147,7 @@ def make_demo_raw(path: str | os.PathLike, *, illuminant: str | float = "D65", c
     write_dng(path, mosaic, cfa=cfa, black_level=black_level, white_level=camera.white, bits=bits,
               noise_profile=noise_profile, make="lsquared", model=model, orientation=orientation, exif=exif,
               default_crop=crop, active_area=active_area, compression=compression,
+              baseline_exposure=baseline_exposure,
               preview=_preview(scene, orientation) if preview else None, overwrite=overwrite, **colour_tags)
     patches = chart_truth(scene, orientation=orientation, crop=crop)
     boxes = {r.name: region_box(r, scene, orientation=orientation, crop=crop)
