@@ -1,4 +1,4 @@
-"""Shared fixtures: paths to the shared data set (skip cleanly when it is absent)."""
+"""Shared fixtures: paths to the shared data set (skip cleanly when it is absent, fail in CI)."""
 
 from __future__ import annotations
 
@@ -6,14 +6,16 @@ import warnings
 from pathlib import Path
 
 import pytest
-from shared_data import KODAK_DIR, RAW_DIR
+from shared_data import IN_CI, KODAK_DIR, RAW_DIR, missing_message
 
 warnings.filterwarnings("ignore", message='.*"Matplotlib" related API features are not available.*')
 
 
 def _need(path: Path) -> Path:
     if not path.exists():
-        pytest.skip(f"shared data not found at {path} (set LSQUARED_SHARED or place ../shared beside the repo)")
+        if IN_CI:
+            pytest.fail(missing_message(path) + "; CI=true: the shared data must be present", pytrace=False)
+        pytest.skip(missing_message(path))
     return path
 
 
