@@ -4,7 +4,8 @@ absent; in CI (``CI=true``, as CI services and .ci/run set it) the data is alway
 its absence fails the run instead of quietly skipping the tests that need it.
 
 A plain module with a unique name: test files import it as ``from shared_data import
-raw_files`` (a ``from conftest import`` would find whichever conftest.py pytest loaded first, e.g. tests/pipeline's, when a subset of folders is run)."""
+raw_files`` (a ``from conftest import`` would find whichever conftest.py pytest loaded first,
+e.g. tests/pipeline's, when a subset of folders is run)."""
 
 from __future__ import annotations
 
