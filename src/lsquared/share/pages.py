@@ -113,7 +113,7 @@ def exposure_text(seconds: float | None) -> str | None:
 
 
 def exif_line(exif: dict) -> str:
-    """Camera · lens · 35 mm · f/2.8 · 1/250 s · ISO 400 (only what the file says)."""
+    """Camera · lens · 35 mm · f/2.8 · 1/250 s · ISO 400 · by Artist (only what the file says)."""
     parts = [exif.get("camera"), exif.get("lens")]
     if exif.get("focal_length"):
         parts.append(f"{_number(exif['focal_length'])} mm")
@@ -122,6 +122,8 @@ def exif_line(exif: dict) -> str:
     parts.append(exposure_text(exif.get("exposure_time")))
     if exif.get("iso"):
         parts.append(f"ISO {round(exif['iso'])}")
+    if exif.get("artist"):
+        parts.append(f"by {exif['artist']}")
     return " · ".join(str(p) for p in parts if p and str(p) != "unknown")
 
 

@@ -8,7 +8,19 @@ window.lsqLive = function (options) {
   // options: grid (element), streamUrl, tileUrl(id), tileSelector, onChange(), onTile(node, old),
   //          onGone(id), onAlbum(data), onState(connected)
   const grid = options.grid;
-  let queue = Promise.resolve();
+  // one chain per photo (its events apply in order; photos do not wait for each other), and
+  // at most one refresh waiting per photo: it fetches the newest state anyway
+  const chains = new Map(), waiting = new Set();
+
+  function schedule(id) {
+    id = Number(id);
+    if (waiting.has(id)) return;
+    waiting.add(id);
+    const run = () => { waiting.delete(id); return refresh(id); };
+    const chain = (chains.get(id) || Promise.resolve()).then(run).catch(() => {});
+    chains.set(id, chain);
+    chain.then(() => { if (chains.get(id) === chain) chains.delete(id); });
+  }
 
   function byId(id) { return grid.querySelector(options.tileSelector + '[data-id="' + id + '"]'); }
 
@@ -27,12 +39,13 @@ window.lsqLive = function (options) {
     if (options.onGone) options.onGone(id);
   }
 
-  // wait (at most 1.5 s) until the new tile's picture is decoded, so swapping does not flash
-  function ready(node) {
+  // when a shown picture is replaced (preview -> develop), wait (at most 1 s) until the new one
+  // is decoded, so the swap does not flash the placeholder
+  function ready(node, old) {
     const img = node.querySelector("img.photo");
-    if (!img || !img.decode) return Promise.resolve();
+    if (!img || !img.decode || !old || !old.querySelector("img.photo")) return Promise.resolve();
     img.loading = "eager";
-    return Promise.race([img.decode().catch(() => {}), new Promise(r => setTimeout(r, 1500))]);
+    return Promise.race([img.decode().catch(() => {}), new Promise(r => setTimeout(r, 1000))]);
   }
 
   async function refresh(id) {
@@ -45,7 +58,7 @@ window.lsqLive = function (options) {
     if (!node) return;
     const old = byId(id);
     if (old && old.dataset.version === node.dataset.version && !old.dataset.gone) return;
-    await ready(node);
+    await ready(node, old);
     const current = byId(id);
     if (current) current.replaceWith(node); else insertInOrder(node);
     if (options.onTile) options.onTile(node, current);
@@ -56,7 +69,7 @@ window.lsqLive = function (options) {
     if (data.type === "album") { if (options.onAlbum) options.onAlbum(data); return; }
     if (data.photo_id == null) return;
     if (data.type === "deleted" || (data.type === "failed" && options.dropFailed)) { remove(data.photo_id); return; }
-    queue = queue.then(() => refresh(data.photo_id)).catch(() => {});
+    schedule(data.photo_id);
   }
 
   const source = new EventSource(options.streamUrl);
@@ -67,5 +80,5 @@ window.lsqLive = function (options) {
     try { data = JSON.parse(message.data); } catch (e) { return; }
     handle(data);
   };
-  return { refresh: (id) => { queue = queue.then(() => refresh(id)).catch(() => {}); }, source: source };
+  return { refresh: schedule, source: source };
 };
