@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import importlib.abc
+import importlib.util
+import sys
+
 import typer
 from rich.console import Console
 
@@ -43,3 +47,35 @@ def announce_kernel_compilation():
     listener = FirstCompileNotice()
     event.register("numba:compile", listener)
     return listener
+
+
+class _AfterImport(importlib.abc.MetaPathFinder):
+    """Calls ``callback`` once, right after ``module`` has been imported (by whoever imports it)."""
+
+    def __init__(self, module: str, callback) -> None:
+        self.module, self.callback = module, callback
+
+    def find_spec(self, fullname, path, target=None):
+        if fullname != self.module:
+            return None
+        sys.meta_path.remove(self)                  # once; the finders after us find the module
+        spec = importlib.util.find_spec(fullname)
+        if spec is None or spec.loader is None or not hasattr(spec.loader, "exec_module"):
+            return spec
+        exec_module, callback = spec.loader.exec_module, self.callback
+
+        def exec_then_call(module) -> None:
+            exec_module(module)
+            callback()
+
+        spec.loader.exec_module = exec_then_call
+        return spec
+
+
+def announce_kernel_compilation_on_use() -> None:
+    """``announce_kernel_compilation`` once numba is imported, so that a command that never runs
+    a kernel (``--help``, ``info``, ``look list``) does not import numba (0.3 s) to listen."""
+    if "numba" in sys.modules:
+        announce_kernel_compilation()
+    elif not any(isinstance(f, _AfterImport) for f in sys.meta_path):
+        sys.meta_path.insert(0, _AfterImport("numba", announce_kernel_compilation))

@@ -14,7 +14,7 @@ import sys
 import typer
 
 from ..errors import LsquaredError
-from .common import announce_kernel_compilation
+from .common import announce_kernel_compilation_on_use
 
 COMMAND_MODULES = ("develop", "info", "demo", "look", "video", "lenses", "serve", "user", "album", "tether", "batch")
 
@@ -66,7 +66,7 @@ def main(argv: list[str] | None = None) -> None:
         _state["debug"] = True
     os.environ.setdefault("COLOUR_SCIENCE__FILTER_USAGE_WARNINGS", "True")
     _register_commands()
-    announce_kernel_compilation()
+    announce_kernel_compilation_on_use()
     try:
         # standalone mode: click prints usage errors itself (exit 2) and exits with the
         # command's status; our own errors arrive here as exceptions

@@ -10,8 +10,7 @@ from typing import Optional
 import typer
 
 from ..errors import ParameterError
-from ..video.grade import GradeParams
-from ..video.preview import PreviewParams
+from ..video.params import GradeParams, PreviewParams
 from .common import DEBUG_OPTION, console, default_of, err_console
 
 _TIME = re.compile(r"^(?:(\d+):)?(?:(\d+):)?(\d+(?:\.\d*)?)$")

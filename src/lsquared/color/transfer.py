@@ -1,4 +1,4 @@
-"""Transfer functions (encodings), as numpy array functions and as numba scalar functions.
+"""Transfer functions (encodings), as numpy array functions (numba scalar ones: kernels.transfer).
 
 Sources of the formulas and constants:
 - sRGB: IEC 61966-2-1:1999, section 5.2.
@@ -18,7 +18,6 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from numba import njit
 
 from ..registry import Registry
 
@@ -46,46 +45,17 @@ PQ_C2 = 2413.0 / 4096.0 * 32.0
 PQ_C3 = 2392.0 / 4096.0 * 32.0
 
 
-@njit(cache=True, inline="always")
-def vlog_encode_scalar(x):
-    if x < VLOG_CUT1:
-        return 5.6 * x + 0.125
-    return VLOG_C * math.log10(x + VLOG_B) + VLOG_D
+_SCALAR = ("vlog_encode_scalar", "vlog_decode_scalar", "srgb_encode_scalar", "srgb_decode_scalar",
+           "rec709_encode_scalar", "rec709_decode_scalar")
 
 
-@njit(cache=True, inline="always")
-def vlog_decode_scalar(y):
-    if y < VLOG_CUT2:
-        return (y - 0.125) / 5.6
-    return 10.0 ** ((y - VLOG_D) / VLOG_C) - VLOG_B
-
-
-@njit(cache=True, inline="always")
-def srgb_encode_scalar(x):
-    if x <= 0.0031308:
-        return 12.92 * x
-    return 1.055 * x ** (1.0 / 2.4) - 0.055
-
-
-@njit(cache=True, inline="always")
-def srgb_decode_scalar(y):
-    if y <= 0.04045:
-        return y / 12.92
-    return ((y + 0.055) / 1.055) ** 2.4
-
-
-@njit(cache=True, inline="always")
-def rec709_encode_scalar(x):
-    if x < BT_BETA:
-        return 4.5 * x
-    return BT_ALPHA * x ** 0.45 - (BT_ALPHA - 1.0)
-
-
-@njit(cache=True, inline="always")
-def rec709_decode_scalar(y):
-    if y < 4.5 * BT_BETA:
-        return y / 4.5
-    return ((y + (BT_ALPHA - 1.0)) / BT_ALPHA) ** (1.0 / 0.45)
+def __getattr__(name: str):
+    """The numba scalar versions live in kernels.transfer (imported on first use, PEP 562), so
+    that the colour maths here does not import numba."""
+    if name in _SCALAR:
+        from ..kernels import transfer as scalar
+        return getattr(scalar, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def vlog_encode(x):

@@ -25,20 +25,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from numba import njit, prange
-
-# Error codes of the tile kernel -> messages
-_OK, _BAD_CODE, _TRUNCATED, _MARKER, _RANGE, _EXCESS = 0, 1, 2, 3, 4, 5
-ERROR_MESSAGES = {
-    _BAD_CODE: "invalid Huffman code",
-    _TRUNCATED: "compressed data end before the last sample",
-    _MARKER: "unexpected marker inside the compressed data",
-    _RANGE: "decoded value outside the declared bit depth",
-    _EXCESS: "compressed data left over after the last sample",
-}
-# Bytes an encoder may leave between the last sample and EOI (byte padding is less than one).
-_TRAILING_SLACK_BITS = 64
-
 
 class LJ92Unsupported(Exception):
     """A valid stream using a feature the fast path leaves to LibRaw."""
@@ -159,143 +145,6 @@ def huffman_lookup(table: bytes) -> np.ndarray:
     return lut
 
 
-@njit(cache=True)
-def _unstuff(buf, start, end, clean):
-    """Copy the entropy-coded bytes into ``clean`` without byte stuffing (0xFF00 -> 0xFF), up to EOI.
-    Returns the number of bytes, or -1 when another marker sits inside the data."""
-    m = 0
-    i = start
-    while i < end:
-        b = buf[i]
-        if b == 0xFF:
-            if i + 1 >= end:
-                break
-            nb = buf[i + 1]
-            if nb == 0x00:
-                clean[m] = 0xFF
-                m += 1
-                i += 2
-                continue
-            if nb == 0xFF:           # fill byte
-                i += 1
-                continue
-            if nb == 0xD9:           # EOI
-                break
-            return -1
-        clean[m] = b
-        m += 1
-        i += 1
-    return m
-
-
-@njit(cache=True)
-def _decode_scan(clean, m, width, height, nf, precision, predictor, table_base, luts, cat16_extra, flat):
-    """Entropy-decode and un-predict one scan into ``flat`` (height * width * nf samples, in order)."""
-    nbits = np.int64(m) * 8
-    row_len = width * nf
-    first = np.int64(1) << (precision - 1)
-    check_range = precision < 16
-    acc = np.int64(0)          # bit accumulator: the next ``nacc`` bits are its low bits, MSB first
-    nacc = np.int64(0)
-    bp = np.int64(0)           # next byte of ``clean`` to load
-    for r in range(height):
-        row = r * row_len
-        k = 0
-        for i in range(row_len):
-            if nacc < 32:      # one sample takes at most 16 + 16 bits
-                if bp >= m + 4:
-                    return _TRUNCATED
-                acc = (acc << 32) | (np.int64(clean[bp]) << 24) | (np.int64(clean[bp + 1]) << 16) \
-                    | (np.int64(clean[bp + 2]) << 8) | np.int64(clean[bp + 3])
-                bp += 4
-                nacc += 32
-            entry = np.int64(luts[table_base[k] + ((acc >> (nacc - 16)) & 0xFFFF)])
-            k += 1
-            if k == nf:
-                k = 0
-            length = entry >> 8
-            if length == 0:
-                return _BAD_CODE
-            nacc -= length
-            s = entry & 0xFF
-            diff = np.int64(0)
-            if s == 16:
-                if cat16_extra:   # DNG 1.0 encoders wrote 16 extra bits (as LibRaw reads them)
-                    v = (acc >> (nacc - 16)) & 0xFFFF
-                    nacc -= 16
-                    diff = v if v >= 32768 else v - 65535
-                else:
-                    diff = np.int64(32768)
-            elif s > 0:
-                v = (acc >> (nacc - s)) & ((np.int64(1) << s) - 1)
-                nacc -= s
-                diff = v if v >= (np.int64(1) << (s - 1)) else v - (np.int64(1) << s) + 1
-            j = row + i
-            if i < nf:
-                pred = first if r == 0 else np.int64(flat[j - row_len])
-            elif predictor == 1 or r == 0:
-                pred = np.int64(flat[j - nf])
-            else:
-                ra = np.int64(flat[j - nf])
-                rb = np.int64(flat[j - row_len])
-                rc = np.int64(flat[j - row_len - nf])
-                if predictor == 2:
-                    pred = rb
-                elif predictor == 3:
-                    pred = rc
-                elif predictor == 4:
-                    pred = ra + rb - rc
-                elif predictor == 5:
-                    pred = ra + ((rb - rc) >> 1)
-                elif predictor == 6:
-                    pred = rb + ((ra - rc) >> 1)
-                else:
-                    pred = (ra + rb) >> 1
-            value = pred + diff
-            if check_range and (value < 0 or value >> precision):
-                return _RANGE
-            flat[j] = value & 0xFFFF
-    consumed = bp * 8 - nacc
-    if consumed > nbits:
-        return _TRUNCATED
-    if nbits - consumed > _TRAILING_SLACK_BITS:
-        return _EXCESS
-    return _OK
-
-
-@njit(cache=True)
-def _place_tile(flat, tile_y, tile_x, tile_h, tile_w, spp, win_y, win_x, values, out):
-    """Copy the part of a decoded tile inside the window to ``out``, through ``values``."""
-    y0 = max(0, win_y - tile_y)
-    y1 = min(tile_h, win_y + out.shape[0] - tile_y)
-    x0 = max(0, win_x - tile_x)
-    x1 = min(tile_w, win_x + out.shape[1] - tile_x)
-    for ty in range(y0, y1):
-        y = tile_y + ty - win_y
-        for tx in range(x0, x1):
-            x = tile_x + tx - win_x
-            base = (ty * tile_w + tx) * spp
-            for s in range(spp):
-                out[y, x, s] = values[flat[base + s]]
-
-
-@njit(parallel=True, cache=True, nogil=True)      # other Python threads run while tiles decode
-def _decode_tiles_kernel(buf, starts, ends, geometry, table_base, luts, cat16_extra, tile_h, tile_w, spp,
-                         win_y, win_x, values, out, errors):
-    for t in prange(starts.shape[0]):
-        g = geometry[t]
-        clean = np.zeros(ends[t] - starts[t] + 16, np.uint8)
-        m = _unstuff(buf, starts[t], ends[t], clean)
-        if m < 0:
-            errors[t] = _MARKER
-            continue
-        flat = np.empty(tile_h * tile_w * spp, np.uint16)
-        err = _decode_scan(clean, m, g[0], g[1], g[2], g[3], g[4], table_base[t], luts, cat16_extra, flat)
-        errors[t] = err
-        if err == _OK:
-            _place_tile(flat, g[5], g[6], tile_h, tile_w, spp, win_y, win_x, values, out)
-
-
 def decode_lj92_tiles(
     buf: np.ndarray,
     offsets: np.ndarray,
@@ -320,6 +169,8 @@ def decode_lj92_tiles(
     Returns float32 (height, width, samples_per_pixel).
     Raises LJ92Unsupported (let LibRaw decode) or LJ92Corrupt (the data are damaged).
     """
+    from ..kernels.lj92 import ERROR_MESSAGES, EXCESS, TRAILING_SLACK_BITS, decode_tiles   # numba, on use
+
     height, width = image_size
     tile_h, tile_w = tile_size
     across = -(-width // tile_w)
@@ -361,15 +212,15 @@ def decode_lj92_tiles(
         raise ValueError(f"out must be C-contiguous float32 {(out_h, out_w, samples_per_pixel)}")
     errors = np.zeros(n, np.int64)
     ends = np.asarray(offsets, np.int64) + np.asarray(byte_counts, np.int64)
-    _decode_tiles_kernel(buf, starts, ends, geometry, tables * (1 << 16), np.concatenate(luts), cat16_extra_bits,
+    decode_tiles(buf, starts, ends, geometry, tables * (1 << 16), np.concatenate(luts), cat16_extra_bits,
                          tile_h, tile_w, samples_per_pixel, top, left, values.astype(np.float32, copy=False),
                          out, errors)
     bad = np.flatnonzero(errors)
     if bad.size:
-        if np.all(errors[bad] == _EXCESS):
+        if np.all(errors[bad] == EXCESS):
             # every sample decoded cleanly and only padding beyond our slack follows: an encoder
             # we have not seen, not damage; let LibRaw (lenient) decode the file instead
-            raise LJ92Unsupported(f"{bad.size} tile(s) carry more than {_TRAILING_SLACK_BITS} bits of padding")
+            raise LJ92Unsupported(f"{bad.size} tile(s) carry more than {TRAILING_SLACK_BITS} bits of padding")
         t = int(bad[0])
         raise LJ92Corrupt(f"tile {t} of {n}: {ERROR_MESSAGES[int(errors[t])]}", t)
     return out

@@ -430,3 +430,15 @@ def write_back_mosaic(cfa, chmap, clip, e, y0, x0):
                    + fy * ((1.0 - fx) * e[i1, j0, k] + fx * e[i1, j1, k]))
             out[y, x] = max(v, est)
     return out
+
+
+@njit(parallel=True, cache=True)
+def clip_rows(data, limit, out):
+    """Every value above ``limit`` set to it (the ``clip`` mode, and a monochrome frame's)."""
+    flat_in = data.reshape(data.shape[0], -1)
+    flat_out = out.reshape(out.shape[0], -1)
+    for y in prange(flat_in.shape[0]):
+        for x in range(flat_in.shape[1]):
+            v = flat_in[y, x]
+            flat_out[y, x] = min(limit, v)
+    return out

@@ -14,7 +14,15 @@ from __future__ import annotations
 from .compile import INPUT_SPACES, OUTPUT_SPACES, LookLUT, compile_look, sample_look
 from .library import LOOKS, available_looks, resolve_look, user_looks_dir
 from .model import Look
-from .spatial import apply_spatial
 
 __all__ = ["LOOKS", "INPUT_SPACES", "OUTPUT_SPACES", "Look", "LookLUT", "apply_spatial",
            "available_looks", "compile_look", "resolve_look", "sample_look", "user_looks_dir"]
+
+
+def __getattr__(name: str):
+    """``apply_spatial`` (numba kernels) is imported on first use, so listing or showing looks
+    does not load numba (PEP 562)."""
+    if name == "apply_spatial":
+        from .spatial import apply_spatial
+        return apply_spatial
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

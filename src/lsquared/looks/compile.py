@@ -22,7 +22,6 @@ import numpy as np
 
 from ..color.spaces import SPACES
 from ..errors import ParameterError
-from ..kernels import lut3d
 from .model import Look
 from .render import decode_input, render_points
 
@@ -73,6 +72,8 @@ class LookLUT:
 
         float -> float32; uint8 -> uint8; uint16 -> uint16 holding ``bits``-bit codes in and
         out (default 16; 10 for 10-bit video)."""
+        from ..kernels import lut3d        # numba: imported when a table is applied, not to list looks
+
         if image.ndim != 3 or image.shape[2] != 3:
             raise ValueError(f"expected an (H, W, 3) image, got shape {image.shape}")
         if image.dtype == np.uint8:
@@ -96,6 +97,8 @@ class LookLUT:
         raise ValueError(f"unsupported image dtype {image.dtype}")
 
     def _apply_u8(self, image, out):
+        from ..kernels import lut3d
+
         out = np.empty(image.shape, np.uint8) if out is None else out
         image = np.ascontiguousarray(image)
         # a dense table of every 8-bit triple costs about as much as 16.7 megapixels through

@@ -24,6 +24,7 @@ from ..io.video import PLANAR_FORMATS, DecodedFrame, EncoderSettings, VideoReade
 from ..kernels.lut3d import pack_table
 from ..kernels.video_ycbcr import grade_ycbcr_planes, grid_matrix
 from . import colorimetry as cm
+from .params import GradeParams
 
 # Between two frames numba's OpenMP workers would spin-wait (GNU OpenMP's default), taking
 # CPU from the decoder's and encoder's threads on a small machine: about 20% of a core idle
@@ -35,22 +36,6 @@ CODECS = ("h264", "hevc", "prores")
 SOURCE_CODECS = {"h264": "h264", "hevc": "hevc", "prores": "prores"}
 
 Progress = Callable[[int, int], None]          # (frames done, frames expected or 0)
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class GradeParams:
-    """Everything ``grade_video`` can be told; the defaults are the schema."""
-
-    input_space: str = "auto"        # auto (from the stream's tags) | one of colorimetry.INPUT_SPACES
-    codec: str = "auto"              # auto (the source's if h264/hevc/prores, else h264) | h264 | hevc | prores
-    crf: float | None = None         # h264/hevc quality; None: 18 (h264), 20 (hevc)
-    bitrate: int | None = None       # bits per second, instead of crf
-    preset: str | None = None        # x264/x265 speed preset (default: the encoder's, medium)
-    start: float | None = None       # seconds from the start of the video
-    duration: float | None = None    # seconds
-    lut_size: int = 65               # grid of the LUT when the input conversion is folded in
-    overwrite: bool = False
-    keep_partial: bool = False       # on Ctrl-C or a decode error, finish what was graded
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,7 +18,6 @@ import os
 import shutil
 import tempfile
 import threading
-from dataclasses import dataclass
 from http import HTTPStatus
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -31,20 +30,9 @@ from ..io.video import EncoderSettings, VideoReader, VideoWriter, plane_arrays
 from . import colorimetry as cm
 from .grade import (FrameGrader, GradeResult, Progress, input_coding, output_coding, output_tags,
                     prepare_look, resolve_input_space, transcode)
+from .params import PreviewParams
 
 PREVIEW_FORMAT = "yuv420p"
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class PreviewParams:
-    """What ``preview_clip`` can be told; the defaults are the schema."""
-
-    input_space: str = "auto"
-    start: float | None = None
-    duration: float | None = 10.0    # seconds of comparison (None: the whole video)
-    max_width: int = 1920            # of the side-by-side frame
-    crf: float = 18
-    overwrite: bool = False
 
 
 def half_size(width: int, height: int, max_width: int) -> tuple[int, int]:
