@@ -52,17 +52,6 @@ FM = {"nnan", "ninf", "nsz"}
 
 
 @njit(cache=True, error_model="numpy", fastmath=FM)
-def squared_highpass_v(t, o, i, a):
-    """o[j] = hp of column a + j along the column at row i, squared."""
-    n = o.shape[0]
-    u3, u2, u1, c, d1, d2, d3 = t[i - 3, a:], t[i - 2, a:], t[i - 1, a:], t[i, a:], t[i + 1, a:], t[i + 2, a:], t[i + 3, a:]
-    three, six = np.float32(3.0), np.float32(6.0)
-    for j in range(n):
-        x = (u3[j] - u1[j] - d1[j] + d3[j]) - three * (u2[j] + d2[j]) + six * c[j]
-        o[j] = x * x
-
-
-@njit(cache=True, error_model="numpy", fastmath=FM)
 def direction_maps(t):
     """Step 1 (VH, valid on [4, size - 4)) and step 4's PQ (valid on [4, size - 4)), 0.5
     outside.  Both in [0, 1]; near 1 means: interpolate across (H resp. along Q)."""
