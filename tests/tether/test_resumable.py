@@ -1,4 +1,5 @@
-"""The server's resumable (tus-style) uploads against the real application on a SQLite file:
+"""The server's resumable (tus-style) uploads against the real application on a SQLite file
+(and the same tests on PostgreSQL when LSQUARED_TEST_POSTGRES_URL names a server):
 chunks at offsets, HEAD reports the confirmed offset, a wrong offset is refused, the finished
 file goes through the normal ingest (same photo, same SHA-256, duplicates recognised), the
 last chunk can be asked again, non-media is refused, and stale partial uploads are swept."""
@@ -10,18 +11,24 @@ import hashlib
 import time
 
 import pytest
+import share_fixtures
 from fastapi.testclient import TestClient
 
 from lsquared.share import Settings, create_app
 from lsquared.share import resumable
 
 
-@pytest.fixture(scope="module")
-def env(tmp_path_factory):
+@pytest.fixture(scope="module", params=["sqlite", "postgres"])
+def env(request, tmp_path_factory):
     from lsquared.share import service as sv
     from lsquared.share.db import transaction
 
-    settings = Settings(data_dir=tmp_path_factory.mktemp("tus") / "data", workers=0, upload_limit=50_000_000)
+    url = drop = None
+    if request.param == "postgres":
+        url, drop = share_fixtures.fresh_postgres_database(share_fixtures.postgres_url_or_skip())
+        request.addfinalizer(drop)
+    settings = Settings(data_dir=tmp_path_factory.mktemp("tus") / "data", database_url=url, workers=0,
+                        upload_limit=50_000_000)
     app = create_app(settings)
     with TestClient(app) as client:
         with transaction(app.state.sessions) as s:
