@@ -141,8 +141,10 @@ def resolve_recipe(recipe: Recipe) -> tuple[Recipe, str]:
     return recipe, hashlib.sha256(recipe_to_toml(recipe).encode()).hexdigest()
 
 
-def hash_inputs(paths: list[Path], manifest: Manifest, threads: int = 4) -> dict[Path, str]:
-    """Content hashes, from the manifest's cache where size and mtime are unchanged."""
+def hash_inputs(paths: list[Path], manifest: Manifest, threads: int = 4, on_new=None) -> dict[Path, str]:
+    """Content hashes, from the manifest's cache where size and mtime are unchanged.
+    ``on_new(paths)`` is told first which files are new or changed (and will need work), so
+    the caller can start its workers while they are read."""
     out: dict[Path, str] = {}
     todo: list[tuple[Path, os.stat_result]] = []
     for p in paths:
@@ -152,6 +154,8 @@ def hash_inputs(paths: list[Path], manifest: Manifest, threads: int = 4) -> dict
             out[p] = cached
         else:
             todo.append((p, st))
+    if todo and on_new is not None:
+        on_new([p for p, _ in todo])
     with ThreadPoolExecutor(threads) as pool:
         hashes = list(pool.map(lambda item: file_sha256(item[0]), todo))
     manifest.store_hashes([(str(p), st.st_size, st.st_mtime_ns, h) for (p, st), h in zip(todo, hashes)])
@@ -170,12 +174,13 @@ def is_retryable(result: Result) -> bool:
 
 def plan_batch(sources: list[Path], outdir: Path, base: Recipe, *, ext_of, name_template: str = DEFAULT_NAME,
                recursive: bool = False, manifest: Manifest, sidecar: bool = True,
-               overwrite: bool = False, retry_failed: bool = False, thumbnail: int = 320) -> list[Item]:
+               overwrite: bool = False, retry_failed: bool = False, thumbnail: int = 320,
+               on_new_inputs=None) -> list[Item]:
     """Every input with its output, task and action.  ``ext_of(recipe)`` gives the output
     file suffix for a recipe (its format)."""
     check_name_template(name_template)
     inputs = collect_inputs(sources, recursive=recursive, outdir=outdir)
-    hashes = hash_inputs([p for p, _ in inputs], manifest)
+    hashes = hash_inputs([p for p, _ in inputs], manifest, on_new=on_new_inputs)
     outdir = outdir.resolve()
     resolved_cache: dict[str, tuple[Recipe, str]] = {}
     items: list[Item] = []

@@ -64,13 +64,27 @@ def batch_command(
     if not dry_run:
         output.mkdir(parents=True, exist_ok=True)
     manifest = Manifest(output, readonly=dry_run)
+    early: dict = {}
+
+    def start_workers(new_inputs: list[Path]) -> None:
+        """New or changed inputs: start the local workers while they are hashed."""
+        if not dry_run and not scheduler:
+            early["engine"] = _local_engine(new_inputs, workers, memory)
+            early["engine"].start()
+
     try:
-        items = plan_batch(sources, output, base, ext_of=ext_of, name_template=name, recursive=recursive,
-                           manifest=manifest, sidecar=sidecar, overwrite=overwrite, retry_failed=retry_failed)
+        try:
+            items = plan_batch(sources, output, base, ext_of=ext_of, name_template=name, recursive=recursive,
+                               manifest=manifest, sidecar=sidecar, overwrite=overwrite,
+                               retry_failed=retry_failed, on_new_inputs=start_workers)
+        except BaseException:
+            if "engine" in early:
+                early["engine"].close()
+            raise
         if dry_run:
             _print_plan(items, as_json)
             return
-        summary = _run(items, manifest, workers, memory, scheduler, as_json, debug)
+        summary = _run(items, manifest, early.get("engine"), workers, memory, scheduler, as_json, debug)
         if report is not None:
             from ..batch.report import write_report
 
@@ -87,17 +101,22 @@ def batch_command(
 
 
 def _engine(items, workers: Optional[int], memory: Optional[float], scheduler: Optional[str]):
-    from ..batch.engines import DaskEngine, LocalEngine, available_memory, cpu_count
-
     if scheduler:
+        from ..batch.engines import DaskEngine
+
         engine = DaskEngine(scheduler)
         link = engine.dashboard_link
         err_console.print(f"running on {engine.describe()}" + (f"; dashboard: {link}" if link else ""),
                           highlight=False, soft_wrap=True)
         return engine
-    todo = [i for i in items if i.action == "develop"]
+    return _local_engine([i.source for i in items if i.action == "develop"], workers, memory)
+
+
+def _local_engine(todo: list[Path], workers: Optional[int], memory: Optional[float]):
+    from ..batch.engines import LocalEngine, available_memory, cpu_count
+
     n = min(workers or cpu_count(), max(1, len(todo)))
-    peak = _peak_bytes([i.source for i in todo])
+    peak = _peak_bytes(todo)
     budget = memory * 2**30 if memory else 0.9 * available_memory()
     fits = max(1, int(budget // peak)) if peak else n
     if fits < n:
@@ -128,12 +147,12 @@ def _peak_bytes(paths: list[Path]) -> int:
     return PEAK_BASE_BYTES + PEAK_BYTES_PER_PIXEL * pixels
 
 
-def _run(items, manifest, workers, memory, scheduler, as_json: bool, debug: bool):
+def _run(items, manifest, engine, workers, memory, scheduler, as_json: bool, debug: bool):
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
     from ..batch.runner import run_batch
 
-    engine = _engine(items, workers, memory, scheduler)
+    engine = engine or _engine(items, workers, memory, scheduler)
     todo = sum(i.action == "develop" for i in items)
     skipped = sum(i.action == "skip" for i in items)
     if not as_json:
