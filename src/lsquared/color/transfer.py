@@ -1,4 +1,5 @@
-"""Transfer functions (encodings), as numpy array functions (numba scalar ones: kernels.transfer).
+"""Transfer functions (encodings), as numpy array functions (the fused kernel's V-Log, a
+vectorizable float32 form of the same formula, is kernels/tail.py's ``vlog_row``).
 
 Sources of the formulas and constants:
 - sRGB: IEC 61966-2-1:1999, section 5.2.
@@ -43,19 +44,6 @@ PQ_M2 = 2523.0 / 4096.0 * 128.0
 PQ_C1 = 3424.0 / 4096.0
 PQ_C2 = 2413.0 / 4096.0 * 32.0
 PQ_C3 = 2392.0 / 4096.0 * 32.0
-
-
-_SCALAR = ("vlog_encode_scalar", "vlog_decode_scalar", "srgb_encode_scalar", "srgb_decode_scalar",
-           "rec709_encode_scalar", "rec709_decode_scalar")
-
-
-def __getattr__(name: str):
-    """The numba scalar versions live in kernels.transfer (imported on first use, PEP 562), so
-    that the colour maths here does not import numba."""
-    if name in _SCALAR:
-        from ..kernels import transfer as scalar
-        return getattr(scalar, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def vlog_encode(x):
