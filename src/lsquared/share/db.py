@@ -46,7 +46,10 @@ def make_engine(settings: Settings) -> Engine:
 
         @event.listens_for(engine, "begin")
         def _sqlite_begin(conn):
-            conn.exec_driver_sql("BEGIN")
+            # IMMEDIATE: a deferred transaction that reads, then writes after another process
+            # committed, gets SQLITE_BUSY at once (WAL snapshot conflict; busy_timeout does not
+            # wait for that): an upload while a worker publishes failed with "database is locked"
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
