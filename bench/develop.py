@@ -1,15 +1,20 @@
-"""Develop benchmark: a 24-megapixel raw to JPEG, stage by stage, against rawpy in the same run.
+"""Develop benchmark: a raw file to a JPEG, stage by stage, against rawpy in the same run.
 
-    python bench/develop.py [--runs 5] [--files synthetic-fullframe-24mp.dng synthetic-monochrome-60mp.dng]
-                            [--set demosaic=gbtf --set denoise=off ...]
+    python bench/develop.py [--runs 7] [--files synthetic-fullframe-24mp.dng synthetic-monochrome-60mp.dng]
+                            [--set demosaic=gbtf --set denoise=off ...] [--no-peer]
 
-For each file, in a fresh child process each (so peak memory is the develop's own):
-  lsquared: open_raw + develop (default recipe: auto demosaic, standard look) + save to JPEG,
-            median time of every stage over --runs runs after one warm-up (numba compiles);
-  peer:     rawpy.imread + postprocess() (LibRaw's default: AHD demosaic, camera matrix,
+IN-PROCESS and WARM: for each file two child processes are started, one for lsquared and one
+for the peer; each has imported everything and done one untimed run (numba's kernels loaded
+or compiled, the file's pages cached) before the timed runs.  What is timed:
+  lsquared: open_raw + develop (default recipe: auto demosaic, standard look) + save to JPEG
+            (``Picture.timings`` per stage, the JPEG save and the total);
+  peer:     rawpy.imread + postprocess() (LibRaw's defaults: AHD demosaic, camera matrix,
             sRGB, 8 bit) + Pillow JPEG save at the same quality.
-Peak memory is the child's maximum resident set size (ru_maxrss), interpreter and libraries
-included.  The machine is shared: quote medians, and the ratio measured in the same run.
+The two alternate run by run (ours then the peer's, then the other way round), so both see
+the same machine load; medians of --runs.  This is the speed of the work inside a running
+program (the API, a batch worker); what a user waits for when running the command, start-up
+included, is bench/cold.py's whole-process figure.  Peak memory is each child's maximum
+resident set (ru_maxrss), interpreter and libraries included.
 """
 
 from __future__ import annotations
@@ -24,69 +29,75 @@ import tempfile
 import time
 from pathlib import Path
 
+from runinfo import footer, header
+
 REPO = Path(__file__).resolve().parents[1]
 RAW_DIR = Path(os.environ.get("LSQUARED_SHARED", REPO.parent / "shared")) / "data" / "raw"
 QUALITY = 92
 
 
-def _lsquared_runs(path: str, runs: int, queue, overrides: dict | None = None) -> None:
+def _lsquared_run(path: str, out: Path, overrides: dict) -> tuple[dict, tuple]:
     import lsquared
     from lsquared.pipeline.run import save
 
-    rows = []
-    with tempfile.TemporaryDirectory() as tmp:
-        for i in range(runs + 1):
-            out = Path(tmp) / f"out{i}.jpg"
-            t0 = time.perf_counter()
-            picture = lsquared.develop(path, **(overrides or {}))
-            t1 = time.perf_counter()
-            save(picture, out, quality=QUALITY)
-            t2 = time.perf_counter()
-            stages = dict(picture.timings)
-            stages["encode JPEG"] = t2 - t1
-            stages["total"] = t2 - t0
-            if i > 0:                       # the first run compiles the numba kernels
-                rows.append(stages)
-    queue.put({"rows": rows, "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-               "shape": tuple(picture.shape)})
+    t0 = time.perf_counter()
+    picture = lsquared.develop(path, **overrides)
+    t1 = time.perf_counter()
+    save(picture, out, quality=QUALITY, overwrite=True)
+    t2 = time.perf_counter()
+    stages = dict(picture.timings)
+    stages["encode JPEG"] = t2 - t1
+    stages["total"] = t2 - t0
+    return stages, tuple(picture.shape)
 
 
-def _rawpy_runs(path: str, runs: int, queue) -> None:
+def _rawpy_run(path: str, out: Path, overrides: dict) -> tuple[dict, tuple]:
     import numpy as np
     import rawpy
     from PIL import Image
 
-    rows = []
+    t0 = time.perf_counter()
+    with rawpy.imread(path) as raw:
+        t1 = time.perf_counter()
+        rgb = raw.postprocess()
+    t2 = time.perf_counter()
+    Image.fromarray(np.ascontiguousarray(rgb.squeeze())).save(out, quality=QUALITY)   # monochrome: (H, W, 1)
+    t3 = time.perf_counter()
+    return {"decode": t1 - t0, "postprocess": t2 - t1, "encode JPEG": t3 - t2, "total": t3 - t0}, tuple(rgb.shape)
+
+
+def _worker(kind: str, path: str, overrides: dict, conn) -> None:
+    """One run per "run" message (the first is the warm-up), answers its stage times; on
+    "stop" answers the peak memory and the picture's shape."""
+    run = _lsquared_run if kind == "lsquared" else _rawpy_run
+    shape = ()
     with tempfile.TemporaryDirectory() as tmp:
-        for i in range(runs + 1):
-            t0 = time.perf_counter()
-            with rawpy.imread(path) as raw:
-                t1 = time.perf_counter()
-                rgb = raw.postprocess()
-            t2 = time.perf_counter()
-            Image.fromarray(np.ascontiguousarray(rgb.squeeze())).save(     # monochrome: (H, W, 1)
-               Path(tmp) / f"p{i}.jpg", quality=QUALITY)
-            t3 = time.perf_counter()
-            if i > 0:
-                rows.append({"decode": t1 - t0, "postprocess": t2 - t1, "encode JPEG": t3 - t2, "total": t3 - t0})
-    queue.put({"rows": rows, "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-               "shape": tuple(rgb.shape)})
+        out = Path(tmp) / "out.jpg"
+        while conn.recv() == "run":
+            stages, shape = run(path, out, overrides)
+            conn.send(stages)
+    conn.send({"peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, "shape": shape})
 
 
-def _in_child(target, path: Path, runs: int, *extra) -> dict:
-    ctx = mp.get_context("spawn")
-    queue = ctx.Queue()
-    proc = ctx.Process(target=target, args=(str(path), runs, queue, *extra))
-    proc.start()
-    while True:                     # a child that dies (killed, crashed) must not hang the bench
-        try:
-            result = queue.get(timeout=5)
-            break
-        except Exception:
-            if not proc.is_alive():
-                raise SystemExit(f"{target.__name__} on {path.name}: child exited with {proc.exitcode}")
-    proc.join()
-    return result
+class _Child:
+    def __init__(self, kind: str, path: Path, overrides: dict):
+        ctx = mp.get_context("spawn")
+        self.conn, theirs = ctx.Pipe()
+        self.proc = ctx.Process(target=_worker, args=(kind, str(path), overrides, theirs))
+        self.proc.start()
+        self.kind, self.rows = kind, []
+
+    def ask(self, message: str) -> dict:
+        self.conn.send(message)
+        while not self.conn.poll(5):     # a child that dies (killed, crashed) must not hang the bench
+            if not self.proc.is_alive():
+                raise SystemExit(f"{self.kind} child exited with {self.proc.exitcode}")
+        return self.conn.recv()
+
+    def stop(self) -> dict:
+        result = self.ask("stop")
+        self.proc.join()
+        return result
 
 
 def _medians(rows: list[dict]) -> dict[str, float]:
@@ -94,50 +105,51 @@ def _medians(rows: list[dict]) -> dict[str, float]:
     return {k: statistics.median(r.get(k, 0.0) for r in rows) for k in keys}
 
 
+def _table(title: str, column: str, med: dict[str, float], peak_mb: float) -> str:
+    lines = [title, "", f"| stage | {column}, s |", "|---|---:|"]
+    lines += [f"| {stage} | {seconds:.3f} |" for stage, seconds in med.items()]
+    lines.append(f"| peak memory | {peak_mb:.0f} MB |")
+    return "\n".join(lines)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--runs", type=int, default=7)
     ap.add_argument("--files", nargs="*", default=["synthetic-fullframe-24mp.dng", "synthetic-monochrome-60mp.dng"])
-    ap.add_argument("--no-peer", action="store_true", help="skip rawpy (e.g. for the 60 MP file)")
+    ap.add_argument("--no-peer", action="store_true", help="skip rawpy")
     ap.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                     help="a develop override, e.g. --set demosaic=gbtf --set denoise=off (repeatable)")
     args = ap.parse_args()
-    from rich.console import Console
-    from rich.table import Table
 
-    console = Console()
-    console.print(f"{os.cpu_count()} CPUs, numba threads {os.environ.get('NUMBA_NUM_THREADS', 'all')}, "
-                  f"{args.runs} runs each (medians), load average {os.getloadavg()[0]:.2f}")
+    print(header("bench/develop.py " + " ".join(sys.argv[1:]),
+                 "in-process, warm (one untimed run per child first); lsquared and rawpy alternate run by run; "
+                 f"medians of {args.runs}"))
+    overrides = dict(item.split("=", 1) for item in args.set)
     for name in args.files:
         path = RAW_DIR / name
         if not path.exists():
-            console.print(f"[yellow]skip[/yellow] {path}: not found")
+            print(f"skip {path}: not found")
             continue
-        overrides = dict(item.split("=", 1) for item in args.set)
-        ours = _in_child(_lsquared_runs, path, args.runs, overrides)
-        peer = None if args.no_peer else _in_child(_rawpy_runs, path, args.runs)
-        med = _medians(ours["rows"])
+        children = [_Child("lsquared", path, overrides)] + ([] if args.no_peer else [_Child("rawpy", path, {})])
+        for child in children:
+            child.ask("run")                                  # warm-up, not timed
+        for r in range(args.runs):
+            for child in (children if r % 2 == 0 else children[::-1]):
+                child.rows.append(child.ask("run"))
+        ends = [child.stop() for child in children]
+        ours, med = ends[0], _medians(children[0].rows)
         settings = " ".join(args.set) or "default recipe"
-        table = Table(title=f"{name}: {ours['shape'][1]}x{ours['shape'][0]} to JPEG q{QUALITY}, {settings}",
-                      title_justify="left")
-        table.add_column("stage")
-        table.add_column("lsquared (s)", justify="right")
-        for stage, seconds in med.items():
-            table.add_row(stage, f"{seconds:.3f}")
-        table.add_row("peak memory (MB)", f"{ours['peak_mb']:.0f}")
-        console.print(table)
-        if peer:
-            pmed = _medians(peer["rows"])
-            ptable = Table(title="peer: rawpy postprocess() (AHD) + Pillow JPEG, same run", title_justify="left")
-            ptable.add_column("stage")
-            ptable.add_column("rawpy (s)", justify="right")
-            for stage, seconds in pmed.items():
-                ptable.add_row(stage, f"{seconds:.3f}")
-            ptable.add_row("peak memory (MB)", f"{peer['peak_mb']:.0f}")
-            console.print(ptable)
-            console.print(f"[bold]lsquared is {pmed['total'] / med['total']:.2f}x faster than rawpy[/bold] "
-                          f"({med['total']:.2f} s vs {pmed['total']:.2f} s, medians)")
-    sys.stdout.flush()
+        print()
+        print(_table(f"{name}: {ours['shape'][1]}x{ours['shape'][0]} to JPEG q{QUALITY}, {settings}",
+                     "lsquared", med, ours["peak_mb"]))
+        if len(children) > 1:
+            pmed = _medians(children[1].rows)
+            print()
+            print(_table("peer, same run: rawpy postprocess() (AHD) + Pillow JPEG", "rawpy", pmed, ends[1]["peak_mb"]))
+            print(f"\nlsquared {med['total']:.3f} s, rawpy {pmed['total']:.3f} s: "
+                  f"lsquared {pmed['total'] / med['total']:.2f}x as fast (in-process, warm)")
+        sys.stdout.flush()
+    print(footer())
 
 
 if __name__ == "__main__":
