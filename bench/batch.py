@@ -14,7 +14,7 @@ starts, imports and kernel loads included), fresh output folder each time:
                           WB, highlight reconstruction, auto denoise, auto demosaic, the
                           standard look and its sharpening, JPEG quality 92, sidecar recipe)
   lsquared Dask           the same with ``--scheduler``: a local ``dask scheduler`` and two
-                          ``dask worker --nworkers 1 --nthreads 1 --no-nanny``, started before
+                          ``MALLOC_ARENA_MAX=1 dask worker --nworkers 1 --nthreads 1 --no-nanny``, started before
                           (not timed), fresh for each run
   rawpy, 2 processes      rawpy.imread + postprocess() (LibRaw's AHD, camera matrix, sRGB) +
                           Pillow JPEG at quality 92, a spawn pool of 2 processes, each with
@@ -197,7 +197,8 @@ class LocalCluster:
             s.bind(("127.0.0.1", 0))
             port = s.getsockname()[1]
         self.address = f"tcp://127.0.0.1:{port}"
-        quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL, "start_new_session": True}
+        quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL, "start_new_session": True,
+                 "env": {**os.environ, "MALLOC_ARENA_MAX": "1"}}     # the buffer pool in the task thread
         self.procs = [subprocess.Popen([str(BIN / "dask"), "scheduler", "--host", "127.0.0.1", "--port", str(port),
                                         "--no-dashboard"], **quiet)]
         for _ in range(2):

@@ -56,9 +56,11 @@ def _exposure(exif: dict) -> str:
 def _card(item: Item, render, failure) -> str:
     e = html.escape
     if failure is not None:
+        error = failure.error or "failed"
+        error = error[len(str(item.source)) + 2:] if error.startswith(f"{item.source}: ") else error
         return (f'<div class="card failed"><div class="thumb"><span class="x">✕</span></div><div class="meta">'
                 f'<div class="name">{e(item.source.name)}</div><div class="src">{e(str(item.source.parent))}</div>'
-                f'<div class="err">{e(failure.error or "failed")}</div></div></div>')
+                f'<div class="err">{e(error)}</div></div></div>')
     exif = render.exif if render else {}
     make, model = exif.get("make") or "", exif.get("model") or ""
     camera = model if model.lower().startswith(make.lower()) else f"{make} {model}".strip()
