@@ -204,7 +204,7 @@ def test_shared_gallery_photo_pages_and_tiles(env, demo_raws):
     assert_no_inline_code(html)
     assert "Garden &lt;party&gt;" in html and "<party>" not in html
     assert "alt=boom" not in html and "&lt;img" not in html           # names are off for this link ...
-    assert "Maker Model Z · Lens 35mm F1.4 · 35 mm · f/2.8 · 1/250 s · ISO 400" in html   # ... EXIF is shown
+    assert "Maker Model Z · Lens 35mm F1.4 · 35 mm · f/2.8 · 1/250 s · ISO 400 · by &lt;script&gt;" in html  # EXIF shown, as text
     assert html.count('class="tile state-developed') == 2
     tiles = re.findall(r'<li class="tile[^"]*" id="p(\d+)"', html)
     assert [int(t) for t in tiles] == [first["id"], second["id"]]
@@ -285,7 +285,7 @@ def test_exif_line_formats():
     assert exposure_text(0.5) == "0.5 s" and exposure_text(2.0) == "2 s" and exposure_text(None) is None
     assert exif_line({"camera": "Sony ILCE-7M3", "lens": "FE 24-70mm", "exposure_time": 0.004, "f_number": 2.8,
                       "iso": 400.0, "focal_length": 50.0}) == "Sony ILCE-7M3 · FE 24-70mm · 50 mm · f/2.8 · 1/250 s · ISO 400"
-    assert exif_line({"camera": "unknown", "iso": 100}) == "ISO 100" and exif_line({}) == ""
+    assert exif_line({"camera": "unknown", "iso": 100, "artist": "Ann"}) == "ISO 100 · by Ann" and exif_line({}) == ""
 
 
 def test_thumbhash_decodes_to_the_picture_it_encodes():
