@@ -35,10 +35,12 @@ def map_tasks(fn, items) -> list:
     """[fn(item) for item in items], on the pool (results in order; a worker's exception is
     raised here)."""
     items = list(items)
-    threads = min(numba.get_num_threads(), len(items))
+    threads = numba.get_num_threads()
     # inside a task of the pool, run here: workers waiting on the pool could all end up waiting
-    if threads <= 1 or threading.current_thread().name.startswith(_POOL_NAME):
+    if min(threads, len(items)) <= 1 or threading.current_thread().name.startswith(_POOL_NAME):
         return [fn(item) for item in items]
+    # one pool of get_num_threads() workers for the process (fewer items simply leave some
+    # idle): sizing it per call made a new pool, and new threads, whenever the count changed
     return list(_thread_pool(threads).map(fn, items))
 
 

@@ -26,12 +26,6 @@ from ..kernels.video_ycbcr import grade_ycbcr_planes, grid_matrix
 from . import colorimetry as cm
 from .params import GradeParams
 
-# Between two frames numba's OpenMP workers would spin-wait (GNU OpenMP's default), taking
-# CPU from the decoder's and encoder's threads on a small machine: about 20% of a core idle
-# time here, and 7-10% of the end-to-end time.  Read once, when the first parallel kernel
-# starts OpenMP, so it has to be set at import.
-os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
-
 CODECS = ("h264", "hevc", "prores")
 SOURCE_CODECS = {"h264": "h264", "hevc": "hevc", "prores": "prores"}
 

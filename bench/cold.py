@@ -1,0 +1,167 @@
+"""Whole-process benchmark: what a user running one command sees, against a rawpy process.
+
+    python bench/cold.py [--runs 5] [--files canon-550d-magiclantern-2mp.dng synthetic-fullframe-24mp.dng
+                                              synthetic-monochrome-60mp.dng] [--no-warm]
+
+Every figure is a whole process, timed from its start to its exit: interpreter start,
+imports, numba loading its cached kernels, the work, the exit.  One warm-up round first (so
+numba's cache is warm, as on a user's second run; the first run after an install compiles),
+then --runs rounds; within a round every case runs lsquared then its peer, alternately:
+
+  lsquared --help             vs  python -c pass (the interpreter alone: the floor)
+  lsquared info FILE          vs  python: rawpy.imread(FILE) + sizes, colour description, white balance
+  lsquared develop FILE -o x  vs  python: rawpy.imread + postprocess() + Pillow JPEG (quality 92)
+
+(develop: the default recipe, JPEG at its default quality 92, the sidecar recipe written as a
+user gets it).  Peak memory is each child's maximum resident set (os.wait4's ru_maxrss).
+Unless --no-warm, each file is also developed in-process in one child (develop + save,
+median of --runs after a warm-up): the difference to the whole process is what a fresh
+process pays (imports, kernel loading, cold memory).  The machine is shared: the ratio
+measured in the same run is the figure to trust; the load average is printed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+RAW_DIR = Path(os.environ.get("LSQUARED_SHARED", REPO.parent / "shared")) / "data" / "raw"
+DEFAULT_FILES = ["canon-550d-magiclantern-2mp.dng", "synthetic-fullframe-24mp.dng", "synthetic-monochrome-60mp.dng"]
+QUALITY = 92                      # lsquared's default JPEG quality; the peer saves at the same
+
+RAWPY_INFO = """
+import sys, rawpy
+with rawpy.imread(sys.argv[1]) as raw:
+    print(raw.sizes.width, raw.sizes.height, raw.color_desc.decode(), list(raw.camera_whitebalance))
+"""
+RAWPY_DEVELOP = """
+import sys, numpy as np, rawpy
+from PIL import Image
+with rawpy.imread(sys.argv[1]) as raw:
+    rgb = raw.postprocess()
+Image.fromarray(np.ascontiguousarray(rgb.squeeze())).save(sys.argv[2], quality=int(sys.argv[3]))
+"""
+IN_PROCESS = """
+import statistics, sys, time
+from lsquared.pipeline.run import develop, save
+times = []
+for i in range(int(sys.argv[3]) + 1):
+    t0 = time.perf_counter()
+    save(develop(sys.argv[1]), sys.argv[2], quality=int(sys.argv[4]), overwrite=True)
+    times.append(time.perf_counter() - t0)
+print(times[0], statistics.median(times[1:]))
+"""
+
+
+def run_process(argv: list[str]) -> tuple[float, float]:
+    """(wall seconds, peak resident MB) of one child process; its output is discarded."""
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - t0
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    err = proc.stderr.read().decode(errors="replace")
+    proc.stderr.close()
+    if proc.returncode != 0:
+        raise SystemExit(f"{' '.join(argv)} exited with {proc.returncode}:\n{err[-2000:]}")
+    return wall, usage.ru_maxrss / 1024          # Linux: kilobytes
+
+
+def commit() -> str:
+    try:
+        rev = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True,
+                             text=True, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=REPO,
+                               capture_output=True, text=True).stdout.strip()
+        return rev + (" (working tree differs)" if dirty else "")
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--files", nargs="*", default=DEFAULT_FILES)
+    ap.add_argument("--no-warm", action="store_true", help="skip the in-process develop timings")
+    args = ap.parse_args()
+    py = sys.executable
+    lsquared = str(Path(py).with_name("lsquared"))
+    if not Path(lsquared).exists():
+        raise SystemExit(f"{lsquared} not found: install lsquared into this interpreter's environment")
+    files = []
+    for name in args.files:
+        path = RAW_DIR / name
+        if path.exists():
+            files.append(path)
+        else:
+            print(f"skip {path}: not found")
+    tmp = Path(tempfile.mkdtemp(prefix="lsquared-cold-"))
+    # (label, our argv, peer label, peer argv)
+    cases = [("lsquared --help", [lsquared, "--help"], "python -c pass", [py, "-c", "pass"])]
+    if files:
+        cases.append((f"lsquared info {files[0].name}", [lsquared, "info", str(files[0])],
+                      "rawpy open + metadata", [py, "-c", RAWPY_INFO, str(files[0])]))
+    for path in files:
+        cases.append((f"lsquared develop {path.name}",
+                      [lsquared, "develop", str(path), "-o", str(tmp / f"{path.stem}.jpg"), "--overwrite"],
+                      "rawpy postprocess + Pillow JPEG",
+                      [py, "-c", RAWPY_DEVELOP, str(path), str(tmp / f"{path.stem}-rawpy.jpg"), str(QUALITY)]))
+
+    load_start = os.getloadavg()
+    started = datetime.datetime.now(datetime.timezone.utc)
+    times = {label: ([], [], [], []) for label, *_ in cases}      # ours s, ours MB, peer s, peer MB
+    for round_ in range(args.runs + 1):                            # round 0: the warm-up
+        for label, ours, _, peer in cases:
+            t, mb = run_process(ours)
+            pt, pmb = run_process(peer)
+            if round_:
+                for series, value in zip(times[label], (t, mb, pt, pmb)):
+                    series.append(value)
+    warm = {}
+    if not args.no_warm:
+        for path in files:
+            out = subprocess.run([py, "-c", IN_PROCESS, str(path), str(tmp / f"{path.stem}-warm.jpg"),
+                                  str(args.runs), str(QUALITY)], capture_output=True, text=True)
+            if out.returncode == 0:
+                first, median = (float(v) for v in out.stdout.split()[-2:])
+                warm[path.name] = (first, median)
+    load_end = os.getloadavg()
+
+    print(f"{started:%Y-%m-%d %H:%M} UTC, commit {commit()}, {os.cpu_count()} CPUs, "
+          f"load average {load_start[0]:.2f} at the start, {load_end[0]:.2f} at the end; "
+          f"whole processes, medians of {args.runs} runs after one warm-up, lsquared and peer alternating")
+    print()
+    print("| command | lsquared, s | peak MB | peer | peer, s | peak MB | peer / lsquared |")
+    print("|---|---:|---:|---|---:|---:|---:|")
+    for label, _, peer_label, _ in cases:
+        ours_t, ours_mb, peer_t, peer_mb = times[label]
+        t, pt = statistics.median(ours_t), statistics.median(peer_t)
+        print(f"| `{label}` | {t:.3f} | {max(ours_mb):.0f} | {peer_label} | {pt:.3f} | {max(peer_mb):.0f} | "
+              f"{pt / t:.2f}x |")
+    if warm:
+        print()
+        print("In-process (one long-lived process: develop + save, the first call and the median of the "
+              "next runs) against the whole process:")
+        print()
+        print("| file | whole process, s | in-process first, s | in-process warm, s | whole process - warm, s |")
+        print("|---|---:|---:|---:|---:|")
+        for path in files:
+            if path.name in warm:
+                whole = statistics.median(times[f"lsquared develop {path.name}"][0])
+                first, median = warm[path.name]
+                print(f"| {path.name} | {whole:.3f} | {first:.3f} | {median:.3f} | {whole - median:.3f} |")
+    for f in tmp.iterdir():
+        f.unlink()
+    tmp.rmdir()
+
+
+if __name__ == "__main__":
+    main()
