@@ -38,6 +38,10 @@ def enqueue(session: Session, photo_id: int, kind: str, look_version: int) -> No
 
 
 _CLAIMABLE = "(state = 'pending' OR (state = 'running' AND lease_until < :now))"
+# a photo's develop waits for its preview: the preview then has every core (it is what the
+# viewer waits for), and the two never decode the same raw at the same time
+_READY = ("NOT (kind = 'develop' AND EXISTS (SELECT 1 FROM jobs AS p WHERE p.photo_id = jobs.photo_id "
+          "AND p.kind = 'preview' AND p.state IN ('pending', 'running')))")
 
 
 def claim(session: Session, worker: str, lease_seconds: float, max_attempts: int) -> Claim | None:
@@ -46,7 +50,7 @@ def claim(session: Session, worker: str, lease_seconds: float, max_attempts: int
     params = {"now": now, "until": now + lease_seconds, "worker": worker, "max": max_attempts}
     if session.get_bind().dialect.name == "postgresql":
         row = session.execute(text(
-            f"SELECT id FROM jobs WHERE {_CLAIMABLE} AND attempts < :max "
+            f"SELECT id FROM jobs WHERE {_CLAIMABLE} AND attempts < :max AND {_READY} "
             "ORDER BY priority, id LIMIT 1 FOR UPDATE SKIP LOCKED"), params).first()
         if row is None:
             session.commit()
@@ -59,7 +63,7 @@ def claim(session: Session, worker: str, lease_seconds: float, max_attempts: int
         row = session.execute(text(
             "UPDATE jobs SET state = 'running', lease_until = :until, worker = :worker, "
             "attempts = attempts + 1 "
-            f"WHERE id = (SELECT id FROM jobs WHERE {_CLAIMABLE} AND attempts < :max "
+            f"WHERE id = (SELECT id FROM jobs WHERE {_CLAIMABLE} AND attempts < :max AND {_READY} "
             "ORDER BY priority, id LIMIT 1) "
             f"AND {_CLAIMABLE} AND attempts < :max "
             "RETURNING id, photo_id, kind, look_version, attempts"), params).first()
