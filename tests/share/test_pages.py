@@ -223,6 +223,11 @@ def test_shared_gallery_photo_pages_and_tiles(env, demo_raws):
         url = re.search(rf'/s/{token}/p/{second["id"]}/{re.escape(variant)}\?v=[^"]+', html).group(0)
         assert viewer.get(url.replace("&amp;", "&")).status_code == 200
 
+    # the owner's albums: a cover from the first pictures
+    albums = c.get("/albums").text
+    assert_no_inline_code(albums)
+    assert albums.count(f'src="/api/photos/{first["id"]}/r/thumb.jpg?v=') == 1
+
     # the no-script viewer: one page per photo with its neighbours
     one = viewer.get(f"/s/{token}/photo/{first['id']}").text
     assert_no_inline_code(one)

@@ -244,20 +244,18 @@ def _albums(request: Request, user_id: int) -> list[dict]:
     with transaction(request.app.state.sessions) as s:
         albums = sv.albums_of(s, user_id)
         ids = [a.id for a, _ in albums]
-        covers: dict[int, Photo] = {}
-        if ids:
+        covers: dict[int, list[Photo]] = {}
+        if ids:                 # the first three pictures of each album make its cover
             for p in s.scalars(select(Photo).where(Photo.album_id.in_(ids), Photo.rendition_key.is_not(None))
                                .order_by(Photo.id)):
-                covers.setdefault(p.album_id, p)
-        live = dict(s.execute(select(ShareLink.album_id, ShareLink.id).where(
-            ShareLink.album_id.in_(ids), ShareLink.revoked_at.is_(None))).all()) if ids else {}
-        out = []
-        for album, count in albums:
-            cover = covers.get(album.id)
-            out.append({"id": album.id, "title": album.title, "count": count, "look": album.look,
-                        "created_at": album.created_at, "shared": album.id in live,
-                        "cover": tile_view(photo_json(cover)) if cover else None})
-        return out
+                if len(covers.setdefault(p.album_id, [])) < 3:
+                    covers[p.album_id].append(p)
+        links = s.scalars(select(ShareLink).where(ShareLink.album_id.in_(ids))).all() if ids else []
+        shared = {link.album_id for link in links if sv.link_state(link) == "active"}
+        return [{"id": album.id, "title": album.title, "count": count, "look": album.look,
+                 "created_at": album.created_at, "shared": album.id in shared,
+                 "covers": [tile_view(photo_json(p)) for p in covers.get(album.id, [])]}
+                for album, count in albums]
 
 
 @router.get("/albums")
