@@ -7,19 +7,25 @@
 For each clip (testsrc2 with temporal noise, so that neither the encoder nor the LUT sees
 flat colour; H.264 4:2:0, 8 or 10 bit, tagged V-Log so that the look's own LUT applies) it
 reports medians of ``--runs`` runs, in frames per second:
-  decode   PyAV decoding alone (threaded), the floor of any pipeline here;
-  look     the fused Y'CbCr -> LUT -> Y'CbCr kernel alone, on frames already decoded;
-  lsquared decode + look + encode (``grade_video``, x264 with ``--preset``/``--crf``);
-  ffmpeg   ``ffmpeg -vf lut3d=<the same LUT as .cube>:interp=tetrahedral`` with the same
-           encoder settings (ffmpeg converts Y'CbCr to planar RGB and back with swscale);
-and the peak resident memory of lsquared's whole process for a short and a long clip of
-the same size (``--memory-seconds``), which should be about the same: frames stream through.
+  decode   PyAV decoding alone (threaded), the floor of any pipeline here (in-process);
+  look     the fused Y'CbCr -> LUT -> Y'CbCr kernel alone, on frames already decoded
+           (in-process, after a warm-up);
+  lsquared the command a user runs, ``lsquared video SRC -o OUT --look L --input-space vlog
+           --codec h264 --crf C --preset P``, timed as a WHOLE PROCESS from start to exit
+           (interpreter, imports, kernels loaded from numba's cache, the look compiled,
+           decode + grade + x264 encode);
+  ffmpeg   ``ffmpeg -i SRC -vf lut3d=<the same LUT as .cube>:interp=tetrahedral`` with the
+           same encoder settings, also a WHOLE PROCESS (ffmpeg converts Y'CbCr to planar
+           RGB and back with swscale), run alternately with lsquared;
+and the peak resident memory of the lsquared process (os.wait4's ru_maxrss) for a short and
+a long clip of the same size (``--memory-seconds``), which should be about the same: frames
+stream through.  One untimed lsquared run first (numba's cache warm, as on a user's
+second run).
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import shutil
 import statistics
@@ -30,6 +36,8 @@ import time
 from pathlib import Path
 
 import numpy as np
+
+from runinfo import footer, header
 
 SIZES = {1080: (1920, 1080), 2160: (3840, 2160), 720: (1280, 720), 360: (640, 360)}
 
@@ -92,34 +100,37 @@ def look_fps(path: Path, table: np.ndarray, frames: int, passes: int) -> tuple[f
     return statistics.median(rates), statistics.median(cpu)
 
 
-LSQ_RUN = """
-import json, resource, sys, time
-import numpy as np
-from lsquared.video import GradeParams, grade_video
-table = np.load(sys.argv[3])
-t = time.perf_counter()
-r = grade_video(sys.argv[1], sys.argv[2], table, GradeParams(input_space="vlog", codec="h264",
-                crf=float(sys.argv[4]), preset=sys.argv[5], overwrite=True))
-wall = time.perf_counter() - t
-print(json.dumps({"frames": r.frames, "seconds": wall,
-                  "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
-"""
-
-
-def lsquared_run(src: Path, out: Path, table_file: Path, crf: float, preset: str) -> dict:
-    res = subprocess.run([sys.executable, "-c", LSQ_RUN, str(src), str(out), str(table_file), str(crf), preset],
-                         capture_output=True, text=True)
-    if res.returncode != 0:
-        raise RuntimeError(f"lsquared run on {src.name} failed ({res.returncode}):\n{res.stderr[-3000:]}")
-    return json.loads(res.stdout.strip().splitlines()[-1])
-
-
-def ffmpeg_run(src: Path, out: Path, cube: Path, crf: float, preset: str, pix: str, frames: int) -> dict:
+def whole_process(cmd: list[str]) -> tuple[float, float]:
+    """(seconds from start to exit, peak resident MB) of one process."""
     t = time.perf_counter()
-    subprocess.run(["ffmpeg", "-hide_banner", "-loglevel", "error", "-nostdin", "-y", "-i", str(src),
-                    "-vf", f"lut3d=file={cube}:interp=tetrahedral", "-c:v", "libx264", "-preset", preset,
-                    "-crf", str(crf), "-pix_fmt", pix, "-an", str(out)], check=True)
-    return {"frames": frames, "seconds": time.perf_counter() - t}
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(proc.pid, 0)
+    seconds = time.perf_counter() - t
+    err = proc.stderr.read().decode(errors="replace")
+    proc.stderr.close()
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode != 0:
+        raise RuntimeError(f"{' '.join(cmd[:3])} ... failed ({proc.returncode}):\n{err[-3000:]}")
+    return seconds, usage.ru_maxrss / 1024
+
+
+def lsquared_cmd(src: Path, out: Path, look: str, crf: float, preset: str) -> list[str]:
+    lsq = shutil.which("lsquared") or str(Path(sys.executable).with_name("lsquared"))
+    return [lsq, "video", str(src), "-o", str(out), "--look", look, "--input-space", "vlog", "--codec", "h264",
+            "--crf", f"{crf:g}", "--preset", preset, "--overwrite"]
+
+
+def ffmpeg_cmd(src: Path, out: Path, cube: Path, crf: float, preset: str, pix: str) -> list[str]:
+    return ["ffmpeg", "-hide_banner", "-loglevel", "error", "-nostdin", "-y", "-i", str(src),
+            "-vf", f"lut3d=file={cube}:interp=tetrahedral", "-c:v", "libx264", "-preset", preset,
+            "-crf", f"{crf:g}", "-pix_fmt", pix, "-an", str(out)]
+
+
+def frame_count(path: Path) -> int:
+    import av
+
+    with av.open(str(path)) as c:
+        return sum(1 for _ in c.decode(c.streams.video[0]))
 
 
 def main(argv=None) -> None:
@@ -149,13 +160,14 @@ def main(argv=None) -> None:
     work = args.workdir or Path(tempfile.mkdtemp(prefix="lsquared-bench-video-"))
     work.mkdir(parents=True, exist_ok=True)
     look = prepare_look(args.look)
-    table_file = work / "look.npy"
-    np.save(table_file, look.table)
     cube = work / "look.cube"
     write_cube(cube, look.table, title=args.look)
-    print(f"# lsquared video benchmark: look {args.look} ({look.table.shape[0]}^3), x264 preset {args.preset} "
-          f"crf {args.crf:g}, {os.cpu_count()} cores, {args.seconds:g} s clips, median of {args.runs}")
-    print("| clip | decode fps | look fps | lsquared fps | ffmpeg lut3d fps | lsquared / ffmpeg | lsquared peak RSS |")
+    print(header("bench/video.py " + " ".join(sys.argv[1:] if argv is None else argv),
+                 "lsquared and ffmpeg: whole processes, alternating run by run; decode and look: in-process"))
+    print(f"# look {args.look} ({look.table.shape[0]}^3), x264 preset {args.preset} crf {args.crf:g}, "
+          f"{args.seconds:g} s clips, median of {args.runs}")
+    print("| clip | decode fps (in-process) | look fps (in-process) | lsquared video fps (whole process) "
+          "| ffmpeg lut3d fps (whole process) | lsquared / ffmpeg | lsquared peak RSS |")
     print("|---|---:|---:|---:|---:|---:|---:|")
     looks = []
     try:
@@ -168,13 +180,20 @@ def main(argv=None) -> None:
                 looks.append((size, bits, lk, lk_cpu))
                 if args.look_only:
                     continue
+                frames = frame_count(src)
+                ours_cmd = lsquared_cmd(src, work / "out_lsq.mp4", args.look, args.crf, args.preset)
+                theirs_cmd = ffmpeg_cmd(src, work / "out_ffmpeg.mp4", cube, args.crf, args.preset, pix)
+                whole_process(ours_cmd)                        # untimed: numba's cache warm
                 ours, theirs, rss = [], [], []
-                for _ in range(args.runs):
-                    r = lsquared_run(src, work / "out_lsq.mp4", table_file, args.crf, args.preset)
-                    ours.append(r["frames"] / r["seconds"])
-                    rss.append(r["rss_mb"])
-                    f = ffmpeg_run(src, work / "out_ffmpeg.mp4", cube, args.crf, args.preset, pix, r["frames"])
-                    theirs.append(f["frames"] / f["seconds"])
+                for r in range(args.runs):
+                    order = (ours_cmd, theirs_cmd) if r % 2 == 0 else (theirs_cmd, ours_cmd)
+                    for cmd in order:
+                        seconds, mb = whole_process(cmd)
+                        if cmd is ours_cmd:
+                            ours.append(frames / seconds)
+                            rss.append(mb)
+                        else:
+                            theirs.append(frames / seconds)
                 a, b = statistics.median(ours), statistics.median(theirs)
                 print(f"| {SIZES[size][0]}x{SIZES[size][1]} {bits}-bit | {dec:.1f} | {lk:.1f} | {a:.1f} | "
                       f"{b:.1f} | {a / b:.2f} | {max(rss):.0f} MB |", flush=True)
@@ -188,13 +207,14 @@ def main(argv=None) -> None:
             rows = []
             for secs in (short, long_):
                 src = make_clip(work / f"mem_360p_{secs:g}s.mp4", 360, 8, secs)
-                r = lsquared_run(src, work / "out_mem.mp4", table_file, args.crf, "ultrafast")
-                rows.append((secs, r["frames"], r["rss_mb"]))
+                _, mb = whole_process(lsquared_cmd(src, work / "out_mem.mp4", args.look, args.crf, "ultrafast"))
+                rows.append((secs, frame_count(src), mb))
             print()
             print("| memory check (640x360, 8-bit) | frames | peak RSS |")
             print("|---|---:|---:|")
             for secs, frames, mb in rows:
                 print(f"| {secs:g} s clip | {frames} | {mb:.0f} MB |")
+        print(footer())
     finally:
         if args.workdir is None:
             shutil.rmtree(work, ignore_errors=True)
