@@ -1,9 +1,10 @@
 """The renditions a worker makes of an upload, through lsquared's own develop and video paths.
 
-- preview (raws): the mosaic binned 2x2 to half size (each 2x2 CFA cell one RGB pixel: R, the
-  mean of the two greens, B) and developed through the album's look: a quarter of the pixels
-  and no demosaic, so a 24 MP raw shows in well under a second; a 2048-pixel web size and a
-  400-pixel thumbnail.
+- preview (raws): the camera's embedded preview where it is as large as a half-size develop
+  (or the web size), else the mosaic binned 2x2 to half size (each 2x2 CFA cell one RGB pixel:
+  R, the mean of the two greens, B) and developed through the album's look without noise
+  reduction or sharpening: a quarter of the pixels and no demosaic; a 2048-pixel web size and
+  a 400-pixel thumbnail.
 - full develop (raws and images): the whole picture in the album's look: full-size JPEG, a
   2048-pixel web size and a 400-pixel thumbnail, each as JPEG and WebP, and a ThumbHash.
 - video: graded with the album's look through lsquared.video's grader and written as a
@@ -119,10 +120,13 @@ def write_sizes(pixels: np.ndarray, exif: Exif | None, space: str, out: Path, *,
     return pixels.shape[1], pixels.shape[0], placeholder(np.asarray(thumb))
 
 
-def _recipe(look: str | Path):
+def _recipe(look: str | Path, *, preview: bool = False):
     from ..pipeline.recipe import Recipe
+    from ..pipeline.run import apply_overrides
 
-    return Recipe().with_overrides(look__name=str(look))
+    recipe = Recipe().with_overrides(look__name=str(look))
+    # a preview is seen small and for a second: no noise reduction or capture sharpening
+    return apply_overrides(recipe, denoise="off", sharpen="off") if preview else recipe
 
 
 def render_preview(original: Path, kind: str, look: str | Path, out: Path) -> Rendered:
@@ -130,15 +134,24 @@ def render_preview(original: Path, kind: str, look: str | Path, out: Path) -> Re
     from ..pipeline.run import develop_frame, develop_image
 
     if kind == "raw":
-        from ..io.raw import open_raw
+        from ..io.raw import embedded_preview, open_raw
 
+        embedded = embedded_preview(original, WEB_SIZE)
+        if embedded is not None:          # the camera's own JPEG, as large: no decode at all
+            from ..orientation import orient
+
+            pixels, (w, h), orientation = embedded
+            if orientation in (5, 6, 7, 8):
+                w, h = h, w
+            _, _, ph = write_sizes(orient(pixels, orientation), None, "srgb", out, full=False, webp=False)
+            return Rendered(width=w, height=h, placeholder=ph, exif={})
         frame = open_raw(original)
         h, w = frame.data.shape[:2]           # the preview stands for the whole picture
         if frame.meta.orientation in (5, 6, 7, 8):
             h, w = w, h
-        picture = develop_frame(half_size_frame(frame), _recipe(look))
+        picture = develop_frame(half_size_frame(frame), _recipe(look, preview=True))
     else:
-        picture = develop_image(original, _recipe(look))
+        picture = develop_image(original, _recipe(look, preview=True))
         h, w = picture.shape[:2]
     _, _, ph = write_sizes(np.asarray(picture), picture.exif, picture.space, out, full=False, webp=False)
     return Rendered(width=int(w), height=int(h), placeholder=ph, exif=exif_summary(picture.exif))

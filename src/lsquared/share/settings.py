@@ -27,7 +27,7 @@ class Settings:
     share_days: int = 30                     # default expiry of a share link
     lease_seconds: float = 60.0              # a job held longer by a silent worker is taken again
     max_attempts: int = 3                    # tries per job before it is recorded as failed
-    poll_seconds: float = 0.2                # SQLite: how often idle workers and streams look
+    poll_seconds: float = 0.1                # how often idle workers (and, on SQLite, streams) look
     ping_seconds: float = 15.0               # SSE keep-alive comment interval
     secure_cookies: bool = False             # set the Secure flag (behind HTTPS)
     login_free_failures: int = 3             # failed logins before each attempt is delayed
