@@ -78,12 +78,13 @@ class Server:
         self.url = f"http://127.0.0.1:{self.port}"
         cmd = [sys.executable, "-m", "lsquared.cli.main", "serve", "--port", str(self.port), "--data", str(data),
                "--workers", str(workers)] + (["--database", database] if database else [])
-        self.log = open(data.parent / "server.log", "wb")
+        self.log_path = Path(tempfile.gettempdir()) / f"share-load-server-{self.port}.log"   # kept for a post-mortem
+        self.log = open(self.log_path, "wb")
         self.proc = subprocess.Popen(cmd, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)
         deadline = time.time() + 120
         while time.time() < deadline:
             if self.proc.poll() is not None:
-                raise SystemExit(f"server exited: {(data.parent / 'server.log').read_text()[-2000:]}")
+                raise SystemExit(f"server exited: {self.log_path.read_text()[-2000:]}")
             try:
                 if httpx.get(self.url + "/openapi.json", timeout=1).status_code == 200:
                     break
