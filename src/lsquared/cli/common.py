@@ -9,6 +9,45 @@ import sys
 import typer
 from rich.console import Console
 
+def _plain_help_labels() -> None:
+    """typer (0.29) labels each option with its Python type (``<str>``, ``<bool>`` on flags,
+    ``<list[Path]>``) and writes a required argument as ``{INPUT}...``; a photographer reads
+    NAME, EV, PATH.  Show the option's metavar (or click's type name: TEXT, FLOAT, PATH),
+    nothing for flags, and arguments as plain ``INPUT...``.  Guarded: a typer without these
+    hooks keeps its own labels."""
+    from typer import core
+
+    option, argument = getattr(core, "TyperOption", None), getattr(core, "TyperArgument", None)
+    if option is None or argument is None or not hasattr(option, "display_type_rich"):
+        return
+
+    def option_label(self, ctx):
+        if getattr(self, "is_flag", False) or self.count:
+            return None
+        if self.metavar:
+            return self.metavar
+        try:
+            bare = self.bare_type()
+        except Exception:            # a type typer describes differently: no label
+            return None
+        labels = {"str": "TEXT", "int": "INTEGER", "float": "NUMBER", "Path": "PATH"}
+        inner = bare[5:-1] if bare.startswith("list[") else bare        # a repeatable option
+        return labels.get(inner, inner.upper())
+
+    def argument_usage(self) -> str:
+        name = (self.metavar or self.display_name_raw).upper()
+        name = name if self.required else f"[{name}]"
+        return name + ("..." if self.nargs != 1 and not name.endswith("...") else "")
+
+    option.display_type_rich = option_label
+    option.display_type = option_label
+    argument.display_type_rich = lambda self, ctx: None
+    argument.display_type = lambda self, ctx: ""
+    if hasattr(argument, "_usage_display_name"):
+        argument._usage_display_name = argument_usage
+
+
+_plain_help_labels()
 console = Console(stderr=False, highlight=False)
 err_console = Console(stderr=True, highlight=False)
 
@@ -18,6 +57,19 @@ DEBUG_OPTION = typer.Option(False, "--debug", help="Show full tracebacks for err
 def default_of(params_cls, name: str):
     """The default of a params dataclass field, for help texts (defaults live only there)."""
     return params_cls.__dataclass_fields__[name].default
+
+
+def shown_default(value) -> str:
+    """' [default: VALUE]' for a help text; the bracket escaped, since rich markup would take
+    '[default: ...]' for a style tag and print nothing."""
+    return f" \\[default: {value}]"
+
+
+def choices_text(params_cls, name: str) -> str:
+    """The choices (or range) a params field declares, for help texts (lsquared.schema)."""
+    from ..schema import describe
+
+    return describe(params_cls, name)
 
 
 def announce_kernel_compilation():

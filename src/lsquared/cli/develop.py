@@ -12,10 +12,13 @@ from ..errors import LsquaredError, OutputError
 from ..io.atomic import refuse_input_as_output
 from ..ops.demosaic import DemosaicParams
 from ..ops.denoise import DenoiseParams
+from ..ops.exposure import ExposureParams
 from ..ops.highlights import HighlightParams
 from ..ops.lens import LensParams
-from ..pipeline.recipe import LookParams, OutputParams, Recipe
-from .common import DEBUG_OPTION, console, default_of, err_console
+from ..ops.sharpen import SharpenParams
+from ..ops.white_balance import PRESETS as WB_PRESETS, WhiteBalanceParams
+from ..pipeline.recipe import InputParams, LookParams, OutputParams, Recipe
+from .common import DEBUG_OPTION, choices_text, console, default_of, err_console, shown_default
 
 FORMAT_SUFFIX = {"jpeg": ".jpg", "tiff": ".tif", "png": ".png", "heif": ".heic", "avif": ".avif"}
 SUFFIX_FORMAT = {".jpg": "jpeg", ".jpeg": "jpeg", ".tif": "tiff", ".tiff": "tiff", ".png": "png",
@@ -28,8 +31,10 @@ def _output_paths(inputs: list[Path], out: Optional[Path], fmt: str) -> list[Pat
     if len(inputs) == 1 and out is not None and not out.is_dir() and out.suffix:
         return [out]
     folder = out if out is not None else Path.cwd()
-    if len(inputs) > 1 and out is not None and out.exists() and not out.is_dir():
-        raise OutputError("several inputs need an output folder, not a file", path=out)
+    if len(inputs) > 1 and out is not None and not out.is_dir() \
+            and (out.exists() or out.suffix.lower() in SUFFIX_FORMAT):
+        raise OutputError("several inputs need an output folder, not a file name", path=out,
+                          hint="give -o a folder (created if missing), or develop one input at a time")
     stems = [p.stem.lower() for p in inputs]
     paths = []
     for p in inputs:
@@ -39,27 +44,27 @@ def _output_paths(inputs: list[Path], out: Optional[Path], fmt: str) -> list[Pat
 
 
 def develop_command(
-    inputs: list[Path] = typer.Argument(..., metavar="INPUT...", help="Raw files (RW2, DNG, any LibRaw format) or rendered JPEG/PNG/TIFF images."),
-    output: Optional[Path] = typer.Option(None, "-o", "--output", help="Output file (one input) or folder (several inputs; created if missing). Default: the current folder."),
-    look: Optional[str] = typer.Option(None, "--look", help=f"Look name or look/LUT file. [default: {default_of(LookParams, 'name')}]"),
-    wb: Optional[str] = typer.Option(None, "--wb", help="White balance: as-shot, auto, daylight, cloudy, shade, tungsten, fluorescent, flash, or a temperature in kelvin (e.g. 5500). [default: as-shot]"),
-    tint: Optional[float] = typer.Option(None, "--tint", help="Tint for --wb presets and temperatures (+ magenta, - green)."),
-    exposure: Optional[str] = typer.Option(None, "--exposure", help="Exposure compensation in stops (EV, e.g. +0.7), or auto (measured from the picture, highlights kept), or auto+EV. [default: 0, plus the DNG's baseline exposure]"),
-    demosaic: Optional[str] = typer.Option(None, "--demosaic", help=f"Demosaic method. [default: {default_of(DemosaicParams, 'method')}]"),
-    highlights: Optional[str] = typer.Option(None, "--highlights", help=f"Clipped highlights: clip or reconstruct. [default: {default_of(HighlightParams, 'mode')}]"),
-    denoise: Optional[str] = typer.Option(None, "--denoise", help=f"Noise reduction: auto (from the sensor's measured noise), off, or a strength (1 = nominal). [default: {default_of(DenoiseParams, 'mode')}]"),
-    lens: Optional[str] = typer.Option(None, "--lens", help=f"Lens corrections: auto (the file's lens), off, or a lens name from 'lsquared lenses' (manual lenses). [default: {default_of(LensParams, 'mode')}]"),
-    focal_length: Optional[float] = typer.Option(None, "--focal-length", help="Focal length in mm for lens corrections. [default: the file's]"),
-    aperture: Optional[float] = typer.Option(None, "--aperture", help="F-number for vignetting correction. [default: the file's]"),
-    sharpen: Optional[str] = typer.Option(None, "--sharpen", help="Capture sharpening: an amount (0.5 usual, 1 strong) or off. [default: the look's]"),
-    fmt: Optional[str] = typer.Option(None, "--format", help="jpeg, tiff, png, heif or avif. [default: from OUT's suffix, else jpeg]"),
-    quality: Optional[int] = typer.Option(None, "--quality", min=1, max=100, help="Encoder quality 1-100 (JPEG, HEIF, AVIF)."),
-    bit_depth: Optional[int] = typer.Option(None, "--bit-depth", help="8 or 16 bits per channel (PNG, TIFF). [default: 16 for TIFF, else 8]"),
-    output_space: Optional[str] = typer.Option(None, "--output-space", help=f"srgb, display-p3, rec2020 (stills) or rec709 (to match video). [default: {default_of(OutputParams, 'space')}]"),
-    input_space: Optional[str] = typer.Option(None, "--input-space", help="Colour space of a rendered input image: srgb, display-p3, rec709, rec2020 or vlog. [default: from its ICC profile, else srgb]"),
-    recipe_file: Optional[Path] = typer.Option(None, "--recipe", help="Read every parameter from a recipe (TOML); options given here override it."),
+    inputs: list[Path] = typer.Argument(..., metavar="INPUT", help="Raw files (DNG, RW2, CR2, NEF, ARW, any format LibRaw reads) or rendered JPEG/PNG/TIFF/HEIF images."),
+    output_text: Optional[str] = typer.Option(None, "-o", "--output", metavar="PATH", help="Output file (one input) or folder (several inputs; created if missing)." + shown_default("the current folder")),
+    look: Optional[str] = typer.Option(None, "--look", metavar="LOOK", help="A look by name (see 'lsquared look list') or a look/LUT file (.toml, .cube, .vlt)." + shown_default(default_of(LookParams, "name"))),
+    wb: Optional[str] = typer.Option(None, "--wb", metavar="MODE|K", help=f"White balance: as-shot, auto (estimated from the picture), a preset ({', '.join(WB_PRESETS)}) or a temperature in kelvin (e.g. 5500)." + shown_default(default_of(WhiteBalanceParams, "mode"))),
+    tint: Optional[float] = typer.Option(None, "--tint", metavar="TINT", help=f"Tint for --wb presets and temperatures, + magenta, - green ({choices_text(WhiteBalanceParams, 'tint')})." + shown_default(default_of(WhiteBalanceParams, "tint"))),
+    exposure: Optional[str] = typer.Option(None, "--exposure", metavar="EV|auto", help=f"Exposure compensation in stops ({choices_text(ExposureParams, 'ev')}, e.g. +0.7), auto (measured from the picture, highlights kept) or auto+EV." + shown_default("0, plus the file's baseline exposure")),
+    demosaic: Optional[str] = typer.Option(None, "--demosaic", metavar="METHOD", help=f"Demosaic method: {choices_text(DemosaicParams, 'method')}." + shown_default(default_of(DemosaicParams, "method"))),
+    highlights: Optional[str] = typer.Option(None, "--highlights", metavar="MODE", help=f"Clipped highlights: {choices_text(HighlightParams, 'mode')}." + shown_default(default_of(HighlightParams, "mode"))),
+    denoise: Optional[str] = typer.Option(None, "--denoise", metavar="auto|off|S", help=f"Noise reduction: auto (from the sensor's measured noise), off, or a strength {choices_text(DenoiseParams, 'luma')} (1 = nominal)." + shown_default(default_of(DenoiseParams, "mode"))),
+    lens: Optional[str] = typer.Option(None, "--lens", metavar="auto|off|LENS", help="Lens corrections: auto (the file's lens), off, or a lens name from 'lsquared lenses'." + shown_default(default_of(LensParams, "mode"))),
+    focal_length: Optional[float] = typer.Option(None, "--focal-length", metavar="MM", help=f"Focal length in mm for lens corrections ({choices_text(LensParams, 'focal_length')})." + shown_default("the file's")),
+    aperture: Optional[float] = typer.Option(None, "--aperture", metavar="F", help=f"F-number for vignetting correction ({choices_text(LensParams, 'aperture')})." + shown_default("the file's")),
+    sharpen: Optional[str] = typer.Option(None, "--sharpen", metavar="AMOUNT|off", help=f"Capture sharpening: an amount {choices_text(SharpenParams, 'amount')} (0.5 usual, 1 strong) or off." + shown_default("the look's")),
+    fmt: Optional[str] = typer.Option(None, "--format", metavar="FORMAT", help=f"Output format: {', '.join(FORMAT_SUFFIX)}." + shown_default("from the output's suffix, else jpeg")),
+    quality: Optional[int] = typer.Option(None, "--quality", metavar="Q", help=f"Encoder quality {choices_text(OutputParams, 'quality')} (JPEG, HEIF, AVIF)." + shown_default("the format's")),
+    bit_depth: Optional[int] = typer.Option(None, "--bit-depth", metavar="BITS", help="8 or 16 bits per channel (16: PNG, TIFF; HEIF as 10)." + shown_default("16 for TIFF, else 8")),
+    output_space: Optional[str] = typer.Option(None, "--output-space", metavar="SPACE", help=f"Colour space of the picture: {choices_text(OutputParams, 'space')} (rec709 to match video)." + shown_default(default_of(OutputParams, "space"))),
+    input_space: Optional[str] = typer.Option(None, "--input-space", metavar="SPACE", help=f"Colour space of a rendered input image: {choices_text(InputParams, 'space')}." + shown_default("from its ICC profile, else srgb")),
+    recipe_file: Optional[Path] = typer.Option(None, "--recipe", metavar="FILE", help="Read every parameter from a recipe (TOML); options given here override it."),
     sidecar: bool = typer.Option(True, "--sidecar/--no-sidecar", help="Write the full recipe beside each output as <output>.toml."),
-    overwrite: bool = typer.Option(False, "--overwrite", help="Replace existing output files."),
+    overwrite: bool = typer.Option(False, "--overwrite", help="Replace existing output files (never an input)."),
     debug: bool = DEBUG_OPTION,
 ) -> None:
     """Develop camera RAW files (or rendered images) into finished pictures."""
@@ -68,6 +73,9 @@ def develop_command(
     from ..pipeline.recipe import load_recipe
     from ..pipeline.run import apply_overrides, develop, save
 
+    if output_text is not None and not output_text.strip():
+        raise ParameterError("-o/--output is empty; give a file name, or a folder for several inputs")
+    output = Path(output_text) if output_text is not None else None
     base = load_recipe(recipe_file) if recipe_file else Recipe()
     choices = (*OUTPUT_SPACES, "rec709")
     if output_space is not None and (output_space not in SPACES or SPACES.validate(output_space) not in choices):
@@ -113,10 +121,18 @@ def develop_command(
                     raise OutputError("already exists", path=dst, hint="use --overwrite to replace it")
                 picture = develop(src, recipe)
                 written = save(picture, dst, overwrite=overwrite, sidecar=sidecar)
-            except LsquaredError as exc:
-                if not many:
+            except Exception as exc:
+                # several inputs: every failure is reported and the rest still developed; an
+                # unexpected exception is a bug, shown in full with --debug
+                from .main import debug_enabled
+
+                if not many or (not isinstance(exc, LsquaredError) and debug_enabled()):
                     raise
-                failures.append(exc.one_line() if exc.path else f"{src}: {exc.one_line()}")
+                if isinstance(exc, LsquaredError):
+                    failures.append(exc.one_line() if exc.path else f"{src}: {exc.one_line()}")
+                else:
+                    failures.append(f"{src}: internal error ({type(exc).__name__}: {exc}); "
+                                    "a bug: rerun it alone with --debug and report the traceback")
                 err_console.print(f"[red]failed[/red] {failures[-1]}", markup=True, highlight=False)
             else:
                 for note in picture.warnings:

@@ -71,7 +71,7 @@ def show_command(name: str = typer.Argument(..., help="Look name or .toml/.cube/
             continue
         entries = d[key] if isinstance(d[key], list) else [d[key]]
         for entry in entries:
-            params = "  ".join(f"{k}={_fmt(v)}" for k, v in entry.items())
+            params = "  ".join(f"{k}={_fmt(v)}" for k, v in entry.items() if v != "")   # "" = unset
             console.print(f"  [cyan]{key:<11}[/cyan] {params}")
     if swatch:
         _print_swatch(look, console)

@@ -67,10 +67,25 @@ def main(argv: list[str] | None = None) -> None:
     os.environ.setdefault("COLOUR_SCIENCE__FILTER_USAGE_WARNINGS", "True")
     _register_commands()
     announce_kernel_compilation_on_use()
+    from typer._click.exceptions import ClickException, UsageError   # typer's own click
+
     try:
-        # standalone mode: click prints usage errors itself (exit 2) and exits with the
-        # command's status; our own errors arrive here as exceptions
-        app(args=args, prog_name="lsquared", standalone_mode=True)
+        # not standalone: usage errors arrive here too and become one line like our own
+        # errors (click's would be a usage block and a framed panel); a command's exit status
+        # (typer.Exit) comes back as the return value
+        status = app(args=args, prog_name="lsquared", standalone_mode=False)
+    except UsageError as exc:
+        if not exc.format_message():          # a bare command (no_args_is_help): its help was shown
+            raise SystemExit(exc.exit_code) from None
+        where = f" (see '{exc.ctx.command_path} --help')" if exc.ctx is not None else ""
+        typer.echo(f"lsquared: error: {exc.format_message()}{where}", err=True)
+        raise SystemExit(exc.exit_code) from None
+    except ClickException as exc:
+        typer.echo(f"lsquared: error: {exc.format_message()}", err=True)
+        raise SystemExit(exc.exit_code) from None
+    except typer.Abort:
+        typer.echo("lsquared: interrupted", err=True)
+        raise SystemExit(130) from None
     except LsquaredError as exc:
         if _state["debug"]:
             raise
@@ -81,6 +96,8 @@ def main(argv: list[str] | None = None) -> None:
             raise
         typer.echo("lsquared: interrupted", err=True)
         raise SystemExit(130) from None
+    if isinstance(status, int) and status:
+        raise SystemExit(status)
 
 
 if __name__ == "__main__":

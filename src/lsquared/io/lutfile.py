@@ -128,12 +128,18 @@ class _Lines:
         self.number += 1
         if len(raw) > MAX_LINE:
             raise self.error(f"line longer than {MAX_LINE} characters; not a LUT text file")
+        if self.number == 1 and raw.startswith(b"\xef\xbb\xbf"):
+            raw = raw[3:]                 # a UTF-8 byte-order mark, as Windows editors write
+        if b"\x00" in raw:
+            raise self.error("not text (NUL bytes); not a LUT file")
         try:
             text = raw.decode("utf-8")
         except UnicodeDecodeError:
-            raise self.error("not text (binary data); not a LUT file") from None
-        if "\x00" in text:
-            raise self.error("not text (NUL bytes); not a LUT file")
+            # real-world .cube files carry Latin-1 (Windows-1252) titles and comments; the
+            # numbers are ASCII either way.  Control bytes other than tab/CR/LF/FF are binary.
+            if any(b < 0x20 and b not in (9, 10, 12, 13) for b in raw):
+                raise self.error("not text (binary data); not a LUT file") from None
+            text = raw.decode("latin-1")
         return text.strip()
 
 

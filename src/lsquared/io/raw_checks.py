@@ -29,6 +29,7 @@ MIN_VISIBLE = 2                    # the visible area (after crops) must be at l
 MAX_CFA_REPEAT = 16                # CFARepeatPatternDim per side (Bayer 2, X-Trans 6)
 MAX_MATRIX_ENTRY = 50.0            # |entry| of a colour matrix; real ones stay within about 5
 MAX_CONDITION = 1e5                # 2-norm condition number of a square colour matrix
+MAX_BASELINE_EV = 10.0             # BaselineExposure (+ offset); cameras write -2..+4
 XYZ_D50 = np.array([0.9642, 1.0, 0.8251])
 
 
@@ -141,6 +142,9 @@ def check_dng(tags):
     if tags.linearization_table is not None and tags.linearization_table.size == 0:
         raise _bad(path, "LinearizationTable", "is empty")
 
+    baseline = tags.baseline_exposure + tags.baseline_exposure_offset
+    if not abs(baseline) <= MAX_BASELINE_EV:
+        raise _bad(path, "BaselineExposure", f"{baseline:+g} EV is outside -{MAX_BASELINE_EV:g}..+{MAX_BASELINE_EV:g}")
     for i in (0, 1):
         _check_matrix(path, f"ColorMatrix{i + 1}", tags.color_matrix[i], square=True)
         _check_matrix(path, f"ForwardMatrix{i + 1}", tags.forward_matrix[i], square=True)

@@ -29,7 +29,7 @@ class Exposure:
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Monochrome:
     """Black and white from a panchromatic film with an optional colour filter in front."""
-    filter: str = param("none", "the filter in front of the lens (see MONO_FILTERS)",
+    filter: str = param("none", "the filter in front of the lens (transmissions: table below)",
                         choices=("none", "yellow", "orange", "red", "green", "blue"))
     strength: float = param(1.0, "how much of the filter (0 = plain panchromatic)", 0, 1)
 
@@ -58,7 +58,7 @@ class Saturation:
 @dataclass(frozen=True, slots=True, kw_only=True)
 class HueAdjust:
     """One hue-selective adjustment (a ``[[hue]]`` entry; a look may have several)."""
-    hue: float | str = param(0.0, "centre: Oklab hue in degrees, or a name (see HUE_NAMES)")
+    hue: float | str = param(0.0, "centre: Oklab hue in degrees, or a hue name (table below)")
     width: float = param(40.0, "half width in degrees of the smooth (raised-cosine) window", 5.0, 180.0)
     saturation: float = param(1.0, "chroma gain at the centre", 0.0, 3.0)
     shift: float = param(0.0, "hue rotation at the centre, degrees", -90.0, 90.0)
@@ -229,4 +229,11 @@ def parameter_reference() -> str:
                        ", ".join(f"`{c}`" if c else '`""`' for c in choices) if choices else "")
             out.append(f"| `{f.name}` | `{f.default!r}` | {allowed} | {f.metadata['doc']} |")
         out.append("")
+    out.append("#### Hue names: Oklab hue angles a hue may be given by\n")
+    out.append("| name | hue (degrees) |\n|---|---|")
+    out += [f"| `{name}` | {deg:g} |" for name, deg in HUE_NAMES.items()]
+    out.append("\n#### Monochrome filters: channel transmissions (R, G, B) on linear Rec.2020 light\n")
+    out.append("| filter | R | G | B |\n|---|---|---|---|")
+    out += [f"| `{name}` | {r:g} | {g:g} | {b:g} |" for name, (r, g, b) in MONO_FILTERS.items()]
+    out.append("")
     return "\n".join(out)

@@ -34,6 +34,8 @@ def parse_exposure(text: str) -> ExposureParams:
     auto = value.startswith("auto")
     rest = value[4:] if auto else value
     try:
+        if not value or rest in ("+", "-"):
+            raise ValueError
         ev = float(rest) if rest else 0.0
     except ValueError:
         raise ParameterError(f"unknown exposure '{text}'; give stops (e.g. +0.7), auto, or "

@@ -128,9 +128,13 @@ def white_balance(frame: Frame, params: WhiteBalanceParams) -> tuple[Frame, Whit
     """Apply the (resolved) white balance; returns the new frame and the resolved params."""
     if frame.meta.encoding not in (Encoding.CFA, Encoding.MONO, Encoding.CAMERA_RGB):
         raise ValueError(f"white balance expects normalized camera data, got {frame.meta.encoding}")
-    params = resolve_white_balance(frame, params)
     if frame.meta.layout is SensorLayout.MONO:
-        return frame.replace(meta=frame.meta.replace(wb_multipliers=(1.0, 1.0, 1.0))), params
+        # no colour, nothing to balance: any mode asked for is not applicable (a note, not an error)
+        meta = frame.meta.replace(wb_multipliers=(1.0, 1.0, 1.0))
+        if params.mode != "as-shot" and params.neutral is None:
+            meta = meta.warn(f"white balance '{params.mode}' does not apply to a monochrome sensor: ignored")
+        return frame.replace(meta=meta), dataclasses.replace(params, neutral=(1.0, 1.0, 1.0))
+    params = resolve_white_balance(frame, params)
     mult = multipliers_for(params.neutral)
     data = apply_multipliers(frame.data, mult, frame.meta.cfa if frame.data.ndim == 2 else None)
     meta = frame.meta.replace(wb_multipliers=tuple(float(v) for v in mult))

@@ -1,0 +1,110 @@
+"""Every input issue 13 found crashing, destroying or passing silently, as a case with the
+outcome it must have now (``expect``) and what the message must name (``mentions``)."""
+
+from __future__ import annotations
+
+import struct
+
+from .cases import Bases, _const
+from .harness import Case
+from .tiff import Tiff
+
+
+def _tag(data: bytes, code: int, values) -> bytes:
+    tiff = Tiff(data)
+    entries = tiff.find(code, raw_only=True) or tiff.find(code)
+    assert entries, f"tag {code} not in the base file"
+    for e in entries:
+        tiff.set_values(e, values if len(values) <= e.count else values[:e.count])
+    return bytes(tiff.data)
+
+
+def _raw_rational(data: bytes, code: int, pairs) -> bytes:
+    tiff = Tiff(data)
+    for e in tiff.find(code, raw_only=True) or tiff.find(code):
+        fmt = "I" if e.type == 5 else "i"
+        for i, (num, den) in enumerate(pairs[:e.count]):
+            struct.pack_into(tiff.bo + fmt * 2, tiff.data, e.value_at + 8 * i, num, den)
+    return bytes(tiff.data)
+
+
+def _matrix(values) -> list[tuple[int, int]]:
+    return [(int(round(v * 10000)), 10000) for v in values]
+
+
+def regression_cases(bases: Bases) -> list[Case]:
+    canon = bases.shared_raws.get("canon-550d-magiclantern-2mp.dng")
+    sony = bases.shared_raws.get("sony-a7r4-linear-lossy-6mp.dng")
+    demo, mono, jpeg = bases.demo, bases.mono, bases.jpeg
+    dev = ["develop", "in.dng", "-o", "out.jpg"]
+    cases: list[Case] = []
+
+    def raw(name, data, expect, mentions=None, argv=dev):
+        cases.append(Case(name, list(argv), {"in.dng": _const(data)}, contained=True, expect=expect,
+                          mentions=mentions))
+
+    # tracebacks seen
+    cases.append(Case("monochrome --wb auto: not applicable, a note", ["develop", "in.dng", "-o", "out.jpg",
+                      "--wb", "auto"], {"in.dng": _const(mono)}, contained=True, expect="accepted",
+                      mentions="monochrome"))
+    cases.append(Case("several inputs, one bad: the others still developed",
+                      ["develop", "bad.dng", "good.jpg", "-o", "outdir"],
+                      {"bad.dng": _const(demo[:5000]), "good.jpg": _const(jpeg)}, expect="error",
+                      mentions="1 of 2 inputs failed", must_make=("outdir/good.jpg",)))
+    raw("DNG ImageWidth 0", _tag(demo, 256, [0]), "error", "ImageWidth")
+    raw("DNG SamplesPerPixel 0 (develop)", _tag(demo, 277, [0]), "error", "SamplesPerPixel")
+    raw("DNG SamplesPerPixel 0 (info)", _tag(demo, 277, [0]), "error", "SamplesPerPixel", ["info", "in.dng"])
+    if sony is not None:
+        raw("linear DNG SamplesPerPixel 4", _tag(sony, 277, [4]), "error", "SamplesPerPixel")
+    if canon is not None:
+        raw("DNG DefaultCropOrigin outside (camera file)", _raw_rational(canon, 50719, [(5000, 1), (10, 1)]),
+            "error", "DefaultCropOrigin")
+        raw("DNG ColorMatrix1 singular", _raw_rational(canon, 50721, _matrix([1, 2, 3, 2, 4, 6, 1, 1, 1])),
+            "error", "ColorMatrix1")
+        raw("DNG ColorMatrix1 absurd", _raw_rational(canon, 50721, _matrix([1e5, 0, 0, 0, 1, 0, 0, 0, 1])),
+            "error", "ColorMatrix1")
+        raw("DNG WhiteLevel below black", _tag(canon, 50717, [1000]), "error", "WhiteLevel")
+        raw("DNG WhiteLevel equal to black", _tag(canon, 50717, [2056]), "error", "WhiteLevel")
+        raw("DNG random CFA pattern", _tag(canon, 33422, [0, 0, 1, 2]), "error", "CFAPattern")
+    raw("DNG ColorMatrix1 singular (demo)", _raw_rational(demo, 50721, _matrix([1, 1, 1] * 3)), "error",
+        "ColorMatrix1")
+    raw("DNG SamplesPerPixel 4 on a mosaic", _tag(demo, 277, [4]), "error", "SamplesPerPixel")
+
+    # recipes
+    for name, toml, mention in [
+        ("recipe exposure.auto_ev = 1e9", "[exposure]\nauto = true\nauto_ev = 1e9\n", "auto_ev"),
+        ("recipe exposure.auto_ev = nan", "[exposure]\nauto = true\nauto_ev = nan\n", "auto_ev"),
+        ("recipe unknown color.adaptation", '[color]\nadaptation = "vonkries2"\n', "adaptation"),
+        ("recipe white_balance.neutral <= 0", "[white_balance]\nneutral = [0.0, 1.0, -1.0]\n", "neutral"),
+        ("recipe highlights.threshold nan", "[highlights]\nthreshold = nan\n", "threshold"),
+        ("recipe highlights.threshold 0", "[highlights]\nthreshold = 0.0\n", "threshold"),
+        ("recipe highlights.threshold 2", "[highlights]\nthreshold = 2.0\n", "threshold"),
+        ("recipe lens.scale negative", "[lens]\nscale = -1.0\n", "scale"),
+        ("recipe output.format bmp", '[output]\nformat = "bmp"\n', "format"),
+        ("recipe unknown white-balance mode", '[white_balance]\nmode = "sunny"\n', "mode"),
+    ]:
+        cases.append(Case(name, ["develop", "in.jpg", "--recipe", "r.toml", "-o", "out.jpg"],
+                          {"r.toml": _const(toml.encode()), "in.jpg": _const(jpeg)}, expect="error",
+                          mentions=mention))
+
+    # command lines
+    two = {"a.jpg": _const(jpeg), "b.jpg": _const(jpeg)}
+    cases.append(Case("-o same.jpg with two inputs", ["develop", "a.jpg", "b.jpg", "-o", "same.jpg"], two,
+                      expect="error", mentions="folder"))
+    cases.append(Case("--bit-depth 16 with JPEG", ["develop", "a.jpg", "-o", "out.jpg", "--bit-depth", "16"], two,
+                      expect="error", mentions="8 bits"))
+    cases.append(Case('-o ""', ["develop", "a.jpg", "-o", ""], two, expect="error", mentions="output"))
+    cases.append(Case('--exposure ""', ["develop", "a.jpg", "-o", "out.jpg", "--exposure", ""], two,
+                      expect="error", mentions="exposure"))
+    cases.append(Case("--exposure nan", ["develop", "a.jpg", "-o", "out.jpg", "--exposure", "nan"], two,
+                      expect="error", mentions="exposure"))
+    cases.append(Case("never write over the input", ["develop", "a.jpg", "-o", "a.jpg", "--overwrite"], two,
+                      expect="error", mentions="input"))
+
+    # LUT files real-world tools write
+    bom = b"\xef\xbb\xbf" + bases.cube
+    latin1 = b'TITLE "Caf\xe9 \xa9 Studio"\n' + bases.cube
+    for name, data in [("cube with a UTF-8 BOM", bom), ("cube with a Latin-1 title", latin1)]:
+        cases.append(Case(name, ["develop", "in.jpg", "--look", "l.cube", "-o", "out.jpg"],
+                          {"l.cube": _const(data), "in.jpg": _const(jpeg)}, expect="accepted"))
+    return cases
