@@ -24,6 +24,18 @@ def test_daylight_chart_is_reproduced(demo_d65):
     assert score.max <= 4.0, score.delta_e
 
 
+def test_chart_through_develop_neutral_and_standard_looks(demo_d65):
+    """The figures the README quotes (bench/chart.py prints them): through ``develop`` itself,
+    the colorimetric ``neutral`` look reproduces the daylight chart at a mean CIEDE2000 of
+    about 0.95; the default ``standard`` look renders (contrast, saturation) and lands at
+    about 3.3, while its greys stay as grey as the chart's."""
+    neutral = evaluate_chart(lsquared.develop(demo_d65.path, look="neutral"), demo_d65.patches)
+    standard = evaluate_chart(lsquared.develop(demo_d65.path, look="standard"), demo_d65.patches)
+    assert neutral.mean <= 1.1, neutral.mean
+    assert 2.5 <= standard.mean <= 4.5, standard.mean
+    assert np.abs(standard.neutral_ab_error()).max() <= 1.5, standard.neutral_ab_error()
+
+
 def _dcraw_matrix(meta, neutral, params=None):
     """dcraw's way, the reference we must beat: white balance in camera space, then one
     daylight (D65) matrix for every light, no adaptation to the scene's white."""
