@@ -143,6 +143,13 @@ def test_dry_run_and_name_template(mixed, tmp_path):
     assert not out.exists()                                    # a dry run writes nothing
     bad = batch(mixed, "-o", out, "--name", "{stem}_{camera}.{ext}")
     assert bad.returncode == 1 and "unknown field '{camera}'" in bad.stderr and "Traceback" not in bad.stderr
+    (tmp_path / "empty").mkdir()
+    empty = batch(tmp_path / "empty", "-o", out)
+    assert empty.returncode == 1 and "no raw files or pictures found" in empty.stderr
+    inside = batch(mixed, "-o", mixed)
+    assert inside.returncode == 1 and "is the output folder or inside it" in inside.stderr
+    assert not (mixed / MANIFEST_NAME).exists()
+    assert not out.exists()                                    # nothing made for a failed start
 
 
 def test_memory_bound_reduces_workers(mixed, tmp_path):

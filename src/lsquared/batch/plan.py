@@ -21,7 +21,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import LsquaredError, ParameterError
+from ..errors import InputError, LsquaredError, ParameterError
 from ..pipeline.recipe import Recipe, recipe_from_dict, recipe_to_dict, recipe_to_toml
 from .manifest import MANIFEST_NAME, Manifest
 from .task import Result, Task, file_sha256
@@ -56,7 +56,10 @@ def collect_inputs(sources: list[Path], *, recursive: bool, outdir: Path) -> lis
     found: list[tuple[Path, Path]] = []
     for src in sources:
         if not src.exists():
-            raise LsquaredError("no such file or folder", path=src, hint="check the path")
+            raise InputError("no such file or folder", path=src, hint="check the path")
+        if src.is_dir() and src.resolve().is_relative_to(outdir):
+            raise InputError("is the output folder or inside it", path=src,
+                             hint="write the outputs to a folder of their own (-o)")
         if src.is_file():
             files = [(src, Path())]
         else:
@@ -75,6 +78,9 @@ def collect_inputs(sources: list[Path], *, recursive: bool, outdir: Path) -> lis
             if key not in seen:
                 seen.add(key)
                 found.append((key, rel))
+    if not found:
+        raise InputError(f"no raw files or pictures found in {', '.join(map(str, sources))}",
+                         hint="--recursive includes subfolders" if not recursive else None)
     return found
 
 
@@ -175,11 +181,12 @@ def is_retryable(result: Result) -> bool:
 def plan_batch(sources: list[Path], outdir: Path, base: Recipe, *, ext_of, name_template: str = DEFAULT_NAME,
                recursive: bool = False, manifest: Manifest, sidecar: bool = True,
                overwrite: bool = False, retry_failed: bool = False, thumbnail: int = 320,
-               on_new_inputs=None) -> list[Item]:
+               on_new_inputs=None, inputs: list[tuple[Path, Path]] | None = None) -> list[Item]:
     """Every input with its output, task and action.  ``ext_of(recipe)`` gives the output
     file suffix for a recipe (its format)."""
     check_name_template(name_template)
-    inputs = collect_inputs(sources, recursive=recursive, outdir=outdir)
+    if inputs is None:
+        inputs = collect_inputs(sources, recursive=recursive, outdir=outdir)
     hashes = hash_inputs([p for p, _ in inputs], manifest, on_new=on_new_inputs)
     outdir = outdir.resolve()
     resolved_cache: dict[str, tuple[Recipe, str]] = {}

@@ -39,7 +39,7 @@ def batch_command(
 ) -> None:
     """Develop many files: every core (or a Dask cluster), resumable, errors never stop the batch."""
     from ..batch.manifest import Manifest
-    from ..batch.plan import plan_batch
+    from ..batch.plan import check_name_template, collect_inputs, plan_batch
     from ..errors import OutputError, ParameterError
     from ..pipeline.recipe import Recipe, load_recipe
     from ..pipeline.run import apply_overrides
@@ -61,6 +61,8 @@ def batch_command(
 
     if output.exists() and not output.is_dir():
         raise OutputError("is a file; batch needs an output folder", path=output)
+    check_name_template(name)                 # the command's own errors before any folder is made
+    inputs = collect_inputs(sources, recursive=recursive, outdir=output)
     if not dry_run:
         output.mkdir(parents=True, exist_ok=True)
     manifest = Manifest(output, readonly=dry_run)
@@ -76,7 +78,7 @@ def batch_command(
         try:
             items = plan_batch(sources, output, base, ext_of=ext_of, name_template=name, recursive=recursive,
                                manifest=manifest, sidecar=sidecar, overwrite=overwrite,
-                               retry_failed=retry_failed, on_new_inputs=start_workers)
+                               retry_failed=retry_failed, on_new_inputs=start_workers, inputs=inputs)
         except BaseException:
             if "engine" in early:
                 early["engine"].close()
