@@ -21,7 +21,7 @@ from pathlib import Path
 import httpx
 import numpy as np
 import pytest
-from conftest import EventStream, ServerProcess, add_user, wait_for
+from conftest import EventStream, ServerProcess, add_user
 from shared_data import KODAK_DIR
 
 pytestmark = pytest.mark.slow
@@ -236,6 +236,7 @@ def test_owner_and_viewer_in_the_browser(server, tmp_path):
             view.set_viewport_size({"width": 1440, "height": 900})
             view.click(f'#grid .tile[data-id="{xss_id}"] .frame')
             expect(view.locator("#viewer")).to_be_visible()
+            assert view.url.endswith(f"#p{xss_id}")                                # Back closes it
             expect(view.locator("#viewer-exif")).to_contain_text(MODEL_XSS)
             expect(view.locator("#viewer-exif")).to_contain_text(ARTIST_XSS)
             expect(view.locator("#viewer-stage img")).to_have_attribute("src", re.compile(rf"/p/{xss_id}/web\.(webp|jpg)\?v="))
@@ -260,6 +261,7 @@ def test_owner_and_viewer_in_the_browser(server, tmp_path):
             expect(view.locator("#viewer-fav")).to_have_attribute("aria-pressed", "true")
             view.keyboard.press("Escape")
             expect(view.locator("#viewer")).to_be_hidden()
+            view.wait_for_function("location.hash === ''")
             for extra in ids[:2]:
                 view.hover(f'#grid .tile[data-id="{extra}"]')
                 view.click(f'#grid .tile[data-id="{extra}"] .fav')
@@ -294,6 +296,9 @@ def test_owner_and_viewer_in_the_browser(server, tmp_path):
             view.click(f'#grid .tile[data-id="{ids[0]}"] .frame')
             expect(view.locator("#viewer-stage img:not(.loading)")).to_have_count(1)
             shoot(view, shots / "share-viewer.png")
+            view.go_back()
+            expect(view.locator("#viewer")).to_be_hidden()
+            assert view.evaluate("window.__sameDocument === true")
 
             # --- back to the owner: every photo live on the album page, picks per viewer ---------
             expect(page.locator(".otile.state-developed")).to_have_count(len(ids) + 1, timeout=30_000)

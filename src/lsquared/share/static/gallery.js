@@ -92,7 +92,8 @@
 
     current() { return grid.querySelector('.tile[data-id="' + this.id + '"]'); },
 
-    show(id) {
+    // the open photo is in the address (#p<id>): Back closes the viewer, a link opens it
+    show(id, fromHistory) {
       this.id = Number(id);
       if (!this.open) {
         this.open = true;
@@ -100,17 +101,21 @@
         document.body.style.overflow = "hidden";
         this.returnFocus = document.activeElement;
         $("viewer-close").focus();
+        if (!fromHistory) history.pushState({ lsqViewer: true }, "", "#p" + this.id);
+      } else {
+        history.replaceState({ lsqViewer: true }, "", "#p" + this.id);
       }
       this.render();
     },
 
-    close() {
+    close(fromHistory) {
       if (!this.open) return;
       this.open = false;
       this.el.hidden = true;
       this.stage.replaceChildren();
       document.body.style.overflow = "";
       if (this.returnFocus) this.returnFocus.focus();
+      if (!fromHistory && history.state && history.state.lsqViewer) history.back();
     },
 
     step(delta) {
@@ -164,8 +169,9 @@
       $("viewer-title").textContent = d.name || "";
       $("viewer-exif").textContent = d.exif || "";
       const download = $("viewer-download");
-      download.hidden = !(d.full || d.video);
-      download.href = d.full || d.video || "#";
+      const file = d.full || (grid.dataset.download === "1" ? d.video : null);
+      download.hidden = !file;
+      download.href = file || "#";
       const original = $("viewer-original");
       original.hidden = !d.original;
       original.href = d.original || "#";
@@ -240,5 +246,14 @@
       liveState.textContent = connected ? "Live" : "Reconnecting…";
     },
   });
+  window.addEventListener("popstate", () => {
+    const m = location.hash.match(/^#p(\d+)$/);
+    if (m && grid.querySelector('.tile[data-id="' + m[1] + '"]')) viewer.show(m[1], true); else viewer.close(true);
+  });
+  const opened = location.hash.match(/^#p(\d+)$/);
+  if (opened && grid.querySelector('.tile[data-id="' + opened[1] + '"]')) {
+    history.replaceState(null, "", location.pathname + location.search);
+    viewer.show(opened[1]);
+  }
   loadFavourites();
 })();

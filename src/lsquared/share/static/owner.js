@@ -96,8 +96,8 @@
         setTimeout(() => ui.li.remove(), 4000);
       } else {
         ui.li.classList.add("failed");
-        ui.state.textContent = (body && body.detail && typeof body.detail === "string") ? body.detail
-          : "Upload refused (" + xhr.status + ")";
+        ui.state.textContent = xhr.status === 401 || xhr.status === 403 ? "Your session has ended: reload the page and log in again"
+          : (body && typeof body.detail === "string") ? body.detail : "Upload refused (" + xhr.status + ")";
       }
       busy = false;
       next();
