@@ -58,3 +58,24 @@ def test_embedded_preview_used_where_large_enough(tmp_path):
     plain = tmp_path / "plain.dng"
     make_demo_raw(plain, size=(240, 160), preview=False)
     assert embedded_preview(plain, 2048) is None
+
+
+@pytest.mark.parametrize("fmt,media", [("JPEG", "image/jpeg"), ("PNG", "image/png"), ("TIFF", "image/tiff"),
+                                       ("HEIF", "image/heif")])
+def test_rendered_images_are_sniffed_and_developed(tmp_path, fmt, media):
+    from lsquared.share.sniff import sniff
+
+    if fmt == "HEIF":
+        pillow_heif = pytest.importorskip("pillow_heif")
+        pillow_heif.register_heif_opener()
+    yy, xx = np.mgrid[0:120, 0:180]
+    pixels = np.stack([xx * 255 // 179, yy * 255 // 119, np.full_like(xx, 128)], -1).astype(np.uint8)
+    path = tmp_path / "upload.bin"                       # no suffix: the content says what it is
+    Image.fromarray(pixels).save(path, fmt)
+    found = sniff(path)
+    assert (found.kind, found.media_type) == ("image", media)
+    (tmp_path / "out").mkdir()
+    done = render.render_full(path, "image", "standard", tmp_path / "out")
+    assert (done.width, done.height) == (180, 120)
+    out = np.asarray(Image.open(tmp_path / "out" / "full.jpg").convert("RGB"), np.float64)
+    assert np.corrcoef(out[..., 0].ravel(), pixels[..., 0].ravel())[0, 1] > 0.95     # the same picture
