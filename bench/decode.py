@@ -24,6 +24,8 @@ import sys
 import time
 from pathlib import Path
 
+from runinfo import footer, header as run_header
+
 REPO = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("LSQUARED_SHARED", REPO.parent / "shared")) / "data" / "raw"
 DEFAULT_FILES = [SHARED / "synthetic-fullframe-24mp.dng", SHARED / "synthetic-monochrome-60mp.dng"]
@@ -79,7 +81,10 @@ def main() -> None:
 
     from lsquared.io.raw import open_raw
 
-    print(f"{os.cpu_count()} CPUs, numba threads {numba.get_num_threads()}, median of {args.runs} runs\n")
+    print(run_header("bench/decode.py " + " ".join(sys.argv[1:]),
+                     "in-process (open_raw and rawpy.imread in this process, alternating run by run; peak memory: "
+                     "a fresh process each)"))
+    print(f"numba threads {numba.get_num_threads()}, median of {args.runs} runs\n")
     header = (f"{'file':32} {'MP':>5} {'lsquared s':>10} {'LibRaw s':>9} {'ratio':>6} {'CPU s ours':>10} "
               f"{'LibRaw':>7} {'peak MB ours':>12} {'LibRaw':>7}")
     print(header)
@@ -105,6 +110,7 @@ def main() -> None:
               f"{peak_ours:12.0f} {peak_libraw:7.0f}")
         print(f"{'':32} decoder: {decoder}; fastest run: lsquared {min(w for w, _ in ours):.3f} s, "
               f"LibRaw {min(w for w, _ in libraw):.3f} s; load average {os.getloadavg()[0]:.1f}")
+    print(footer())
 
 
 if __name__ == "__main__":

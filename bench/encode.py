@@ -32,6 +32,8 @@ import threading
 import time
 from pathlib import Path
 
+from runinfo import footer, header
+
 import numpy as np
 
 REPO = Path(__file__).resolve().parents[1]
@@ -128,6 +130,8 @@ def main() -> None:
     px8 = picture(height, width)
     px16 = deepen(px8)
     formats = [f.strip() for f in args.formats.split(",") if f.strip()]
+    print(header("bench/encode.py " + " ".join(sys.argv[1:]),
+                 "in-process (write_image and the Pillow peer in this process, alternating)"))
     print(f"picture {width}x{height} ({width * height / 1e6:.1f} MP), {args.runs} runs, "
           f"{os.cpu_count()} CPUs, Pillow {Image.__version__}")
     share, gap = python_thread_share(lambda: sum(range(30_000_000)))
@@ -159,6 +163,7 @@ def main() -> None:
             if key in written:
                 times = [timed(read_image, written[key]) for _ in range(args.runs)]
                 print(f"{key[0] + ' ' + str(key[1]) + '-bit':14s} {statistics.median(times):10.2f}", flush=True)
+    print(footer())
 
 
 if __name__ == "__main__":

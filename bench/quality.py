@@ -27,11 +27,14 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
+import sys
 import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
+
+from runinfo import footer, header
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("LSQUARED_SHARED", REPO.parent / "shared")) / "data" / "raw"
@@ -240,6 +243,8 @@ def main(argv=None) -> int:
     parser.add_argument("--skip-timing", action="store_true")
     parser.add_argument("--skip-quality", action="store_true")
     args = parser.parse_args(argv)
+    print(header("bench/quality.py " + " ".join(sys.argv[1:] if argv is None else argv),
+                 "in-process (each step timed in this process, the steps in turn within each round)"))
     if not args.skip_quality:
         with tempfile.TemporaryDirectory() as tmp:
             noise_figures(Path(tmp))
@@ -247,6 +252,7 @@ def main(argv=None) -> int:
             sharpen_figures(Path(tmp))
     if not args.skip_timing:
         timing_figures(args.runs)
+    print(footer())
     return 0
 
 
