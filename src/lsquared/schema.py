@@ -70,11 +70,12 @@ def _check_value(value: Any, f: dataclasses.Field, label: str) -> None:
                                  + ", ".join(c or '""' for c in choices))
 
 
-def check_params(obj: Any, where: str) -> Any:
-    """Check every declared field of the params dataclass ``obj``; returns ``obj``."""
+def check_params(obj: Any, where: str, label: Callable[[str], str] | None = None) -> Any:
+    """Check every declared field of the params dataclass ``obj``; returns ``obj``.  Messages
+    name the field ``where.name``, or ``label(name)`` (a command line's option, e.g. --crf)."""
     for f in dataclasses.fields(obj):
         if f.metadata:
-            _check_value(getattr(obj, f.name), f, f"{where}.{f.name}")
+            _check_value(getattr(obj, f.name), f, label(f.name) if label else f"{where}.{f.name}")
     return obj
 
 

@@ -83,6 +83,26 @@ class Bases:
         return self._lut("vlt")
 
     @functools.cached_property
+    def clip(self) -> bytes:
+        """Three 64x48 frames of H.264 (PyAV, the project's own video dependency)."""
+        import av
+        import numpy as np
+
+        path = self.scratch / "clip.mp4"
+        if not path.exists():
+            with av.open(str(path), "w") as out:
+                stream = out.add_stream("libx264", rate=10)
+                stream.width, stream.height, stream.pix_fmt = 64, 48, "yuv420p"
+                for i in range(3):
+                    frame = np.full((48, 64, 3), 40 * i + 60, np.uint8)
+                    frame[:, :32, 0] = 200
+                    for packet in stream.encode(av.VideoFrame.from_ndarray(frame, format="rgb24")):
+                        out.mux(packet)
+                for packet in stream.encode():
+                    out.mux(packet)
+        return path.read_bytes()
+
+    @functools.cached_property
     def recipe(self) -> dict:
         from lsquared.pipeline.recipe import Recipe, recipe_to_dict
 

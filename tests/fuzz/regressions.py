@@ -101,6 +101,13 @@ def regression_cases(bases: Bases) -> list[Case]:
     cases.append(Case("never write over the input", ["develop", "a.jpg", "-o", "a.jpg", "--overwrite"], two,
                       expect="error", mentions="input"))
 
+    # video options the encoder would answer with a bare "Invalid argument"
+    clip = {"clip.mp4": lambda: bases.clip}
+    for name, extra, mention in [("video --preview --port 99999", ["--preview", "--port", "99999"], "--port"),
+                                 ("video --preset nope", ["--preset", "nope", "-o", "out.mp4"], "--preset.*veryslow"),
+                                 ("video --crf 99", ["--crf", "99", "-o", "out.mp4"], "--crf.*0..51")]:
+        cases.append(Case(name, ["video", "clip.mp4", *extra], clip, expect="error", mentions=mention))
+
     # LUT files real-world tools write
     bom = b"\xef\xbb\xbf" + bases.cube
     latin1 = b'TITLE "Caf\xe9 \xa9 Studio"\n' + bases.cube

@@ -10,8 +10,9 @@ from typing import Optional
 import typer
 
 from ..errors import ParameterError
+from ..schema import check_params
 from ..video.params import GradeParams, PreviewParams
-from .common import DEBUG_OPTION, console, default_of, err_console
+from .common import DEBUG_OPTION, choices_text, console, default_of, err_console, shown_default
 
 _TIME = re.compile(r"^(?:(\d+):)?(?:(\d+):)?(\d+(?:\.\d*)?)$")
 _RATE = re.compile(r"^(\d+(?:\.\d*)?)\s*([kKmMgG]?)(?:b/?s|bps)?$")
@@ -58,15 +59,15 @@ def video_command(
     look: str = typer.Option("standard", "--look", help="Look name, or a look/LUT file (.toml, .cube, .vlt)."),
     input_space: str = typer.Option(default_of(GradeParams, "input_space"), "--input-space", help="Colour space of the footage: auto (from the file's tags and metadata), vlog, rec709, srgb, rec2020, hlg, pq."),
     codec: str = typer.Option(default_of(GradeParams, "codec"), "--codec", help="h264, hevc or prores; auto keeps the source's codec where it is one of these, else h264."),
-    crf: Optional[float] = typer.Option(None, "--crf", help="Quality for h264/hevc, lower is better (default 18 for h264, 20 for hevc)."),
+    crf: Optional[float] = typer.Option(None, "--crf", metavar="CRF", help=f"Quality for h264/hevc, {choices_text(GradeParams, 'crf')}, lower is better." + shown_default("18 for h264, 20 for hevc")),
     bitrate: Optional[str] = typer.Option(None, "--bitrate", help="Target bitrate instead of --crf, e.g. 20M."),
-    preset: Optional[str] = typer.Option(None, "--preset", help="x264/x265 speed preset, ultrafast ... veryslow (default medium)."),
+    preset: Optional[str] = typer.Option(None, "--preset", metavar="PRESET", help=f"x264/x265 speed preset: {choices_text(GradeParams, 'preset')}." + shown_default("medium")),
     start: Optional[str] = typer.Option(None, "--start", help="Start at this time: seconds, mm:ss or hh:mm:ss."),
     duration: Optional[str] = typer.Option(None, "--duration", help="Grade this long: seconds, mm:ss or hh:mm:ss."),
     overwrite: bool = typer.Option(False, "--overwrite", help="Replace an existing output."),
     keep_partial: bool = typer.Option(False, "--keep-partial", help="On Ctrl-C or a damaged input, keep what was graded so far."),
     preview: bool = typer.Option(False, "--preview", help="Original and graded side by side: a clip with -o, else a page on localhost."),
-    port: int = typer.Option(8765, "--port", help="Port of the --preview page (0: any free port)."),
+    port: int = typer.Option(8765, "--port", min=0, max=65535, metavar="PORT", help="Port of the --preview page, 0..65535 (0: any free port)."),
     open_browser: bool = typer.Option(True, "--browser/--no-browser", help="Open the --preview page in a browser."),
     debug: bool = DEBUG_OPTION,
 ) -> None:
@@ -77,6 +78,10 @@ def video_command(
     _terminate_like_interrupt()
     if crf is not None and bitrate is not None:
         raise ParameterError("give --crf or --bitrate, not both")
+    # the encoder's own message for a bad value is "Invalid argument": say which option and what it takes
+    check_params(GradeParams(crf=crf, preset=preset), "", label=lambda name: f"--{name}")
+    if preset is not None and codec.lower() == "prores":
+        raise ParameterError("--preset applies to h264 and hevc; ProRes has no speed presets")
     t_start, t_len = parse_time(start, "--start"), parse_time(duration, "--duration")
     if t_len is not None and t_len <= 0:
         raise ParameterError("--duration must be positive")
