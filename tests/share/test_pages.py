@@ -262,15 +262,41 @@ def test_password_link_shows_an_unlock_form(env):
     viewer = TestClient(app, follow_redirects=False)
     locked = viewer.get(f"/s/{token}")
     assert locked.status_code == 401 and f'action="/s/{token}/unlock"' in locked.text and 'class="grid"' not in locked.text
-    wrong = viewer.post(f"/s/{token}/unlock", data={"password": "guess"})
+    forged = viewer.post(f"/s/{token}/unlock", data={"password": "open sesame"})     # no form token
+    assert forged.status_code == 303 and "expired=1" in forged.headers["location"]
+    assert viewer.get(f"/s/{token}").status_code == 401
+    again = viewer.get(forged.headers["location"])
+    assert "form had expired" in again.text
+    wrong = viewer.post(f"/s/{token}/unlock", data={"password": "guess", "csrf_token": csrf_of(again.text)})
     assert wrong.status_code == 303
-    assert "not right" in viewer.get(wrong.headers["location"]).text
-    ok = viewer.post(f"/s/{token}/unlock", data={"password": "open sesame"})
+    page = viewer.get(wrong.headers["location"])
+    assert "not right" in page.text
+    ok = viewer.post(f"/s/{token}/unlock", data={"password": "open sesame", "csrf_token": csrf_of(page.text)})
     assert ok.status_code == 303
     page = viewer.get(f"/s/{token}")
     assert page.status_code == 200 and 'class="grid"' in page.text
     assert viewer.get("/s/not-a-token").status_code == 404
     assert "does not exist" in viewer.get("/s/not-a-token").text
+
+
+def test_favourites_refuse_what_a_cross_site_form_can_send(env):
+    """The favourites endpoint takes JSON only: a form on another site can send
+    application/x-www-form-urlencoded, multipart or text/plain, never application/json
+    (that needs a CORS preflight, which this service never grants)."""
+    _, app, _ = env
+    c, csrf, api_token = logged_in(app)
+    h = {"Authorization": f"Bearer {api_token}"}
+    album_id = int(c.post("/albums", data={"title": "Picks", "csrf_token": csrf}).headers["location"].rsplit("/", 1)[1])
+    photo = c.post(f"/api/albums/{album_id}/photos", params={"name": "a.jpg"}, headers=h,
+                   content=jpeg_with_exif("Ann")).json()
+    token = c.post(f"/api/albums/{album_id}/shares", headers=h, json={}).json()["token"]
+    viewer = TestClient(app)
+    body = '{"photo_id": %d, "viewer": "Eve", "on": true}' % photo["id"]
+    assert viewer.post(f"/s/{token}/favourites", content=body, headers={"Content-Type": "text/plain"}).status_code == 422
+    assert viewer.post(f"/s/{token}/favourites", data={"photo_id": photo["id"], "viewer": "Eve"}).status_code == 422
+    assert viewer.get(f"/s/{token}/favourites", params={"viewer": "Eve"}).json()["photos"] == []
+    ok = viewer.post(f"/s/{token}/favourites", json={"photo_id": photo["id"], "viewer": "Eve", "on": True})
+    assert ok.status_code == 200 and ok.json()["photos"] == [photo["id"]]
 
 
 def test_static_files_are_local_and_versioned(env):

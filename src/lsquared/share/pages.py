@@ -507,10 +507,17 @@ def _open(request: Request, token: str):
                             message="This link does not exist, has expired or was withdrawn. "
                                     "Ask the photographer for a new one.")
     if not unlocked(request, link):
+        from .public import UNLOCK_CSRF_COOKIE
+
         with transaction(request.app.state.sessions) as s:
             title = s.get(Album, link.album_id).title
-        return None, render("unlock.html", status=401, token=token, title=title,
-                            wrong=request.query_params.get("wrong") == "1")
+        csrf = new_token()
+        page = render("unlock.html", status=401, token=token, title=title, csrf=csrf,
+                      wrong=request.query_params.get("wrong") == "1",
+                      expired=request.query_params.get("expired") == "1")
+        page.set_cookie(UNLOCK_CSRF_COOKIE, csrf, max_age=3600, httponly=True, samesite="strict",
+                        secure=request.app.state.settings.secure_cookies, path=f"/s/{token}")
+        return None, page
     return link, None
 
 

@@ -23,11 +23,12 @@ from . import service as sv
 from .db import transaction
 from .events import events_after, last_event_id
 from .models import Album, Photo, ShareLink
-from .security import clear_failures, record_failure, sign, unsign, wait_seconds
+from .security import clear_failures, digests_equal, record_failure, sign, unsign, wait_seconds
 from .serialize import download_name, public_photo_json
 
 router = APIRouter(prefix="/s/{token}")
 UNLOCK_SECONDS = 12 * 3600
+UNLOCK_CSRF_COOKIE = "lsq_unlock_csrf"
 RECHECK_SECONDS = 5.0
 
 
@@ -101,6 +102,10 @@ async def unlock(token: str, request: Request):
         form = await request.form()
         password = str(form.get("password", ""))[:1000]
         wants_json = False
+        # the page's form carries a double-submit token (no session exists to bind one to)
+        given, expected = form.get("csrf_token"), request.cookies.get(UNLOCK_CSRF_COOKIE)
+        if not (isinstance(given, str) and expected and digests_equal(given, expected)):
+            return RedirectResponse(f"/s/{token}?expired=1", status_code=303)
     address = request.client.host if request.client else "?"
     scopes = [f"link:{link.id}:addr:{address}"]
     scopes_link = [f"link:{link.id}"]
