@@ -1,8 +1,14 @@
 """``create_app(settings)``: the FastAPI application of the share service.
 
 The app holds no state of its own beyond ``app.state``: the settings, the database engine and
-session factory, the file store, the secret key and the hub that wakes live streams.  The
-schema is migrated when the app is made, so a fresh data folder or database just works.
+session factory (``sessions``), the file store (``store``), the signing key (``secret_key``) and
+the ``hub`` that wakes live streams.  The schema is migrated when the app is made, so a fresh
+data folder or database just works.
+
+The HTML pages (``pages.py``, when present) plug in with ``install(app)`` or a ``router`` and use
+the same pieces as the JSON API: ``auth.optional_session`` / ``auth.csrf_ok`` for the owner,
+``api.do_login`` + ``api.set_session_cookie`` for the login form, ``public.open_link``,
+``public.unlocked`` and ``public.album_view`` for a share link, ``service`` for every change.
 """
 
 from __future__ import annotations
@@ -48,14 +54,14 @@ class Hub:
     def bind(self, loop: asyncio.AbstractEventLoop) -> None:
         self._loop = loop
 
-    def _wake(self) -> None:
+    def wake_here(self) -> None:
         self._event.set()
         self._event = asyncio.Event()
 
     def notify(self) -> None:
         """Callable from any thread."""
         if self._loop is not None and not self._loop.is_closed():
-            self._loop.call_soon_threadsafe(self._wake)
+            self._loop.call_soon_threadsafe(self.wake_here)
 
     async def wait(self, timeout: float) -> None:
         event = self._event
@@ -74,9 +80,9 @@ async def _listen_postgres(url: str, hub: Hub) -> None:
         try:
             async with await psycopg.AsyncConnection.connect(conninfo, autocommit=True) as conn:
                 await conn.execute(f"LISTEN {CHANNEL}")
-                hub._wake()
+                hub.wake_here()
                 async for _ in conn.notifies():
-                    hub._wake()
+                    hub.wake_here()
         except asyncio.CancelledError:
             raise
         except Exception as exc:         # server restarted: the streams poll meanwhile
@@ -105,7 +111,7 @@ async def _poll_events(app: FastAPI, hub: Hub, seconds: float) -> None:
             current = last
         if current != last:
             last = current
-            hub._wake()
+            hub.wake_here()
         await asyncio.sleep(seconds)
 
 
@@ -125,7 +131,7 @@ def create_app(settings: Settings) -> FastAPI:
             yield
         finally:
             app.state.closing = True
-            hub._wake()
+            hub.wake_here()
             for task in tasks:
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
