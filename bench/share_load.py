@@ -221,6 +221,14 @@ async def open_viewers(server: Server, link_token: str, count: int, stop: asynci
     return client, viewers, tasks
 
 
+async def close_viewers(stop: asyncio.Event, tasks, client: httpx.AsyncClient) -> None:
+    stop.set()
+    for t in tasks:
+        t.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
+    await client.aclose()
+
+
 async def wait_developed(phase: Phase, timeout: float) -> float:
     """Until every viewer has the develop of every photo; returns when the last arrived."""
     deadline = time.monotonic() + timeout
@@ -323,10 +331,7 @@ async def _phases(args, server: Server, data: Path, database: str | None) -> Non
         quiet.sent.append((photo["id"], sha, end, path.name))
         await wait_developed(quiet, 120)
     results["quiet"] = quiet
-    stop.set()
-    for t in vtasks:
-        t.cancel()
-    await vclient.aclose()
+    await close_viewers(stop, vtasks, vclient)
 
     # --- 1: saturation -----------------------------------------------------------------------
     album, link = new_album("saturation")
@@ -352,10 +357,7 @@ async def _phases(args, server: Server, data: Path, database: str | None) -> Non
     develop_rate = n / (last_dev - sat.started)
     sat_audit = await asyncio.to_thread(audit, sat, api, album, data)
     results["saturation"] = sat
-    stop.set()
-    for t in vtasks:
-        t.cancel()
-    await vclient.aclose()
+    await close_viewers(stop, vtasks, vclient)
 
     # --- 2: live shooting at half capacity ---------------------------------------------------
     album, link = new_album("live")
@@ -385,10 +387,7 @@ async def _phases(args, server: Server, data: Path, database: str | None) -> Non
     live_peak = server.peak
     live_audit = await asyncio.to_thread(audit, live, api, album, data)
     results["live"] = live
-    stop.set()
-    for t in vtasks:
-        t.cancel()
-    await vclient.aclose()
+    await close_viewers(stop, vtasks, vclient)
     await up.aclose()
     api.close()
 

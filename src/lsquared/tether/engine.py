@@ -333,6 +333,10 @@ class Tether:
                     self.stop_event.wait(o.poll_seconds)
             self._initial_done.set()
             self._wake_uploader.set()
+            if o.new_only:
+                self.status.note(f"tether: {len(self._skip_initial)} files already there skipped (--new-only)")
+            if not o.once:
+                self.status.note("tether: ready, watching for new files")
             last_scan = time.monotonic()
             deadline = None if o.retry_for is None else time.monotonic() + o.retry_for
             while not self.stop_event.is_set():
