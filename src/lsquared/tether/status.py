@@ -110,10 +110,10 @@ class PlainStatus:
             parts.append("sending -")
         parts += [f"sent {counts.get('sent', 0)}", f"failed {counts.get('failed', 0)}",
                   f"{human_bytes(self.throughput())}/s"]
-        if self.waiting_note:
-            parts.append(f"waiting: {self.waiting_note}")
         if tether is not None and tether.o.link:
             parts.append(tether.o.link)
+        if self.waiting_note:
+            parts.append(f"waiting: {self.waiting_note}")
         return " · ".join(parts)
 
 
