@@ -219,6 +219,7 @@ def test_owner_and_viewer_in_the_browser(server, tmp_path):
 
                 # each event shown within 2 s: the first change of the tile that reflects it
                 log = view.evaluate("window.__log")
+                delays = {}
                 for _, event in list(stream.events):
                     if event["type"] not in EVENT_RANK or event.get("photo_id") is None:
                         continue
@@ -227,6 +228,9 @@ def test_owner_and_viewer_in_the_browser(server, tmp_path):
                     assert seen, f"{event['type']} of photo {event['photo_id']} never shown"
                     received = stream.received[id(event)]
                     assert seen[0] - received < 2.0, (event, seen[0] - received)
+                    delays.setdefault(event["type"], []).append(seen[0] - received)
+                print("event -> page (s): " + ", ".join(f"{kind} n={len(v)} median={np.median(v):.3f} max={max(v):.3f}"
+                                                      for kind, v in delays.items()))
                 states = [e["state"] for e in log if e["id"] == raw_id]
                 assert "preview" in states and states[-1] == "developed"            # preview replaced by the develop
             finally:
