@@ -106,6 +106,9 @@ def test_cli_errors_are_one_line(server):
     assert len(out.stderr.strip().splitlines()) == 1
     out = cli("album", "list", server="http://127.0.0.1:9", token="x")
     assert out.returncode == 1 and "cannot reach" in out.stderr and "Traceback" not in out.stderr
+    busy = subprocess.run([sys.executable, "-m", "lsquared.cli.main", "serve", "--port", str(server.port),
+                           "--data", str(server.data), "--workers", "0"], capture_output=True, text=True, timeout=60)
+    assert busy.returncode == 1 and busy.stderr.startswith("lsquared: error: cannot listen on 127.0.0.1:")
 
 
 def _listening_addresses(port: int) -> set[str]:

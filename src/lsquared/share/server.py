@@ -33,11 +33,28 @@ def stop_workers(procs: list[multiprocessing.Process], timeout: float = 10.0) ->
             p.join()
 
 
+def check_address(host: str, port: int) -> None:
+    """Refuse at once, in one line, an address that cannot be bound (in use, not ours)."""
+    import socket
+
+    from ..errors import ParameterError
+
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            s.bind((host, port))
+        except OSError as exc:
+            raise ParameterError(f"cannot listen on {host}:{port} ({exc.strerror or exc})",
+                                 hint="choose another --port or --host") from None
+
+
 def serve(settings: Settings) -> None:
     import uvicorn
 
     from .app import create_app
 
+    check_address(settings.host, settings.port)
     app = create_app(settings)           # migrates the database before any worker starts
     procs = start_workers(settings)
     where = "PostgreSQL" if settings.is_postgres else f"SQLite in {settings.data_dir}"
