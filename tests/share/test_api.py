@@ -166,13 +166,17 @@ def test_uploaded_cube_look(env, user, demo_raws):
                                  for b in (0, 1) for g in (0, 1) for r in (0, 1)]
     r = user.post(f"/api/albums/{album}/look", params={"name": "invert.cube"}, content="\n".join(lines) + "\n")
     assert r.status_code == 200, r.text
-    assert r.json()["look"].startswith("file:")
+    look_ref = r.json()["look"]
+    assert look_ref.startswith("file:")
     user.upload(album, demo_raws[0])
     develop_all(env)
     photo = user.get(f"/api/albums/{album}/photos").json()[0]
     assert photo["state"] == "developed" and ".cube" in photo["recipe"]
     bad = user.post(f"/api/albums/{album}/look", params={"name": "bad.cube"}, content=b"LUT_3D_SIZE 2\n1 2\n")
     assert bad.status_code == 415
+    other = user.album()                  # a look file is set by uploading it, not by naming it
+    r = user.client.patch(f"/api/albums/{other}", json={"look": look_ref}, headers=user.h)
+    assert r.status_code == 422
 
 
 def test_failed_develop_is_recorded_and_shown(env, user, demo_raws):
