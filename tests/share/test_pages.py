@@ -209,7 +209,7 @@ def test_shared_gallery_photo_pages_and_tiles(env, demo_raws):
     tiles = re.findall(r'<li class="tile[^"]*" id="p(\d+)"', html)
     assert [int(t) for t in tiles] == [first["id"], second["id"]]
     # the placeholder is painted first, at the picture's size; WebP beside JPEG
-    ph = re.findall(r'<img class="ph" src="data:image/png;base64,([^"]+)" alt="" width="(\d+)" height="(\d+)"', html)
+    ph = re.findall(r'<img class="ph" src="data:image/webp;base64,([^"]+)" alt="" width="(\d+)" height="(\d+)"', html)
     assert len(ph) == 2 and (int(ph[0][1]), int(ph[0][2])) == (96, 64)
     from PIL import Image
     import io

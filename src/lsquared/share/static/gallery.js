@@ -145,20 +145,17 @@
         img.draggable = false;
         this.stage.append(img);
         if (d.web) {
-          const sharp = new Image();
-          sharp.src = supportsWebp && d.webWebp ? d.webWebp : d.web;
+          const picture = webPicture(d);
           const id = this.id;
-          sharp.decode().catch(() => {}).then(() => {
-            if (this.id === id && this.open) { img.src = sharp.src; img.className = ""; }
+          picture.lastChild.decode().catch(() => {}).then(() => {
+            if (this.id === id && this.open) img.replaceWith(picture);
           });
         }
       }
       this.paint();
-      // fetch the neighbours' web size ahead, so stepping through is instant
+      // fetch the neighbours' web size ahead (in the format the browser picks), so stepping is instant
       const list = tiles(), i = list.indexOf(tile);
-      for (const n of [list[i + 1], list[i - 1]]) {
-        if (n && n.dataset.web) new Image().src = supportsWebp && n.dataset.webWebp ? n.dataset.webWebp : n.dataset.web;
-      }
+      this.ahead = [list[i + 1], list[i - 1]].filter(n => n && n.dataset.web).map(n => webPicture(n.dataset));
     },
 
     paint() {
@@ -182,7 +179,24 @@
     },
   };
 
-  const supportsWebp = document.createElement("canvas").toDataURL("image/webp").startsWith("data:image/webp");
+  // the 2048-pixel picture as <picture>: AVIF or WebP where offered and taken, JPEG otherwise
+  function webPicture(d) {
+    const picture = document.createElement("picture");
+    for (const [type, url] of [["image/avif", d.webAvif], ["image/webp", d.webWebp]]) {
+      if (!url) continue;
+      const source = document.createElement("source");
+      source.type = type;
+      source.srcset = url;
+      picture.append(source);
+    }
+    const img = document.createElement("img");
+    img.alt = d.name || "";
+    img.width = Number(d.w); img.height = Number(d.h);
+    img.draggable = false;
+    img.src = d.web;
+    picture.append(img);
+    return picture;
+  }
 
   grid.addEventListener("click", (e) => {
     const fav = e.target.closest(".fav");
