@@ -58,6 +58,43 @@ def test_forward_matrix_file_reproduces_the_chart(tmp_path, illuminant):
     assert np.median(_picture_delta_e(fm, cm)) <= 1.5
 
 
+def test_camera_calibration_and_analog_balance_are_undone(tmp_path):
+    """An individual camera whose channels read differently from the profiled reference:
+    DNG 1.6 ch. 6 has camera RGB = AB * CC * reference camera RGB.  The same scene with its
+    raw channels scaled by AB * CC, the tags (AnalogBalance, CameraCalibration1/2) saying so
+    and AsShotNeutral scaled alike, must develop to the colours of the plain file, through the
+    ForwardMatrix (whose reference neutral is inv(AB * CC) * neutral) and through the
+    ColorMatrix."""
+    import rawpy
+
+    from lsquared.frame import cfa_channel_map
+    from lsquared.io.dng import write_dng
+
+    info = make_demo_raw(tmp_path / "reference.dng", forward_matrix=True, size=SIZE, noise=False,
+                         compression="none")
+    ab, cc = np.array([0.9, 1.0, 0.85]), np.array([0.92, 1.0, 0.88])
+    with rawpy.imread(str(info.path)) as raw:
+        mosaic = raw.raw_image.astype(np.float64)
+    black, p = info.camera.black_level, info.profile
+    gain = (ab * cc)[cfa_channel_map("RGGB")]
+    scaled = np.round((mosaic - black) * np.tile(gain, (SIZE[1] // 2, SIZE[0] // 2)) + black).astype(np.uint16)
+    calibrated = write_dng(tmp_path / "calibrated.dng", scaled, cfa="RGGB", black_level=black,
+                           white_level=info.camera.white, bits=info.camera.bits,
+                           color_matrix1=p.color_matrix1, calibration_illuminant1=p.calibration_illuminant1,
+                           color_matrix2=p.color_matrix2, calibration_illuminant2=p.calibration_illuminant2,
+                           forward_matrix1=p.forward_matrix1, forward_matrix2=p.forward_matrix2,
+                           camera_calibration1=np.diag(cc), camera_calibration2=np.diag(cc), analog_balance=ab,
+                           as_shot_neutral=info.as_shot_neutral * ab * cc, model=info.model, compression="none")
+    frame = lsquared.open_raw(calibrated)
+    assert frame.meta.camera_color.analog_balance is not None
+    reference = lsquared.open_raw(info.path)
+    for strip in (lambda f: f, _without_forward_matrix):
+        want = lsquared.develop(strip(reference), look="neutral")
+        got = lsquared.develop(strip(frame), look="neutral")
+        assert evaluate_chart(got, info.patches).mean <= 1.5
+        assert np.median(_picture_delta_e(got, want)) <= 0.3
+
+
 SONY = RAW_DIR / "sony-a7r4-linear-lossy-6mp.dng"
 
 
