@@ -313,6 +313,15 @@ def test_owner_and_viewer_in_the_browser(server, tmp_path):
             expect(page.locator("#picks summary")).to_contain_text("3 picks")
             expect(page.locator(".link")).to_contain_text("views")
             shoot(page, shots / "share-owner-album.png")
+
+            # the owner's page refuses what is not a picture, and deletes in place
+            junk = tmp_path / "notes.txt"
+            junk.write_text("not a photo\n")
+            page.set_input_files("#file-input", str(junk))
+            expect(page.locator(".upload.failed .ustate")).to_contain_text("not an image, raw or video")
+            page.click(f'.otile[data-id="{ids[0]}"] .delete-photo button')
+            expect(page.locator(f'.otile[data-id="{ids[0]}"]')).to_have_count(0)
+            expect(page.locator("#album-counts")).to_contain_text(f"{len(ids)} photos")
             page.goto(server.url + "/albums")
             shoot(page, shots / "share-albums.png")
         finally:
