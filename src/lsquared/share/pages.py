@@ -7,8 +7,8 @@ works without JavaScript as plain HTML; scripts add drag-and-drop upload with pr
 full-screen viewer, favourites and the live updates.
 
 - Owner pages authenticate with the session cookie (``auth.optional_session``); every form
-  that changes something carries the session's CSRF token, and the login form a
-  double-submit token of its own (no session exists yet).
+  that changes something carries the session's CSRF token; the login and unlock forms carry
+  a double-submit token of their own (no session exists yet).
 - Live updates: the shared page listens to ``/s/<token>/events`` (the backend's stream) and
   the owner's album page to ``/albums/<id>/events`` (here); on each event the script fetches
   the photo's tile as an HTML fragment rendered by the same template as the page, so there
@@ -331,8 +331,11 @@ async def album_page(album_id: int, request: Request):
     user = await anyio.to_thread.run_sync(_user_name, request, who.user_id)
     from .api import base_url
 
+    default_expiry = f"{request.app.state.settings.share_days}d"
+    choices = EXPIRY_CHOICES if any(v == default_expiry for v, _ in EXPIRY_CHOICES) else \
+        ((default_expiry, f"{request.app.state.settings.share_days} days"),) + EXPIRY_CHOICES
     response = render("album.html", **data, csrf=who.csrf, user=user, looks=_builtin_looks(),
-                      expiry_choices=EXPIRY_CHOICES, default_expiry=f"{request.app.state.settings.share_days}d",
+                      expiry_choices=choices, default_expiry=default_expiry,
                       new_link=f"{base_url(request)}/s/{new_link.split('|', 1)[1]}" if new_link else None,
                       error=request.query_params.get("error"),
                       upload_limit=request.app.state.settings.upload_limit, now=time.time())
