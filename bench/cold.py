@@ -13,10 +13,15 @@ then --runs rounds; within a round every case runs lsquared then its peer, alter
   lsquared develop FILE -o x  vs  python: rawpy.imread + postprocess() + Pillow JPEG (quality 92)
 
 (develop: the default recipe, JPEG at its default quality 92, the sidecar recipe written as a
-user gets it).  Peak memory is each child's maximum resident set (os.wait4's ru_maxrss).
+user gets it).  Peak memory is each child's maximum resident set and CPU its user + system
+time (os.wait4's rusage): on a loaded machine CPU seconds move less than wall seconds.
 Unless --no-warm, each file is also developed in-process in one child (develop + save,
 median of --runs after a warm-up): the difference to the whole process is what a fresh
-process pays (imports, kernel loading, cold memory).  The machine is shared: the ratio
+process pays.  That child also times, in order, the phases a fresh process goes through:
+the CLI's imports, pydantic (typer coerces a command's options with it), the pipeline's
+imports, numba's import, numba's one-time start-up (the first call of a small cached kernel:
+its target context, the OpenMP threads), then the first develop against the warm ones
+(the kernels' cache loads, first touch of memory).  The machine is shared: the ratio
 measured in the same run is the figure to trust; the load average is printed.
 """
 
@@ -24,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import json
 import os
 import statistics
 import subprocess
@@ -50,19 +56,37 @@ with rawpy.imread(sys.argv[1]) as raw:
 Image.fromarray(np.ascontiguousarray(rgb.squeeze())).save(sys.argv[2], quality=int(sys.argv[3]))
 """
 IN_PROCESS = """
-import statistics, sys, time
+import json, statistics, sys, time
+clock = lambda: (time.perf_counter(), time.process_time())
+marks = [clock()]
+from lsquared.cli import main as cli          # what the command imports before it runs
+cli._register_commands()
+marks.append(clock())
+import pydantic                               # typer imports it to coerce a command's options
+marks.append(clock())
 from lsquared.pipeline.run import develop, save
-times = []
+marks.append(clock())
+import numba
+marks.append(clock())
+import numpy as np
+from lsquared.kernels.scale import scale_planes   # a tiny cached kernel: numba's one-time start-up
+a = np.ones((4, 4, 3), np.float32)
+scale_planes(a, np.ones(3, np.float32), np.empty_like(a))
+marks.append(clock())
+runs = []
 for i in range(int(sys.argv[3]) + 1):
-    t0 = time.perf_counter()
+    t0 = clock()
     save(develop(sys.argv[1]), sys.argv[2], quality=int(sys.argv[4]), overwrite=True)
-    times.append(time.perf_counter() - t0)
-print(times[0], statistics.median(times[1:]))
+    t1 = clock()
+    runs.append((t1[0] - t0[0], t1[1] - t0[1]))
+phases = [(b[0] - a[0], b[1] - a[1]) for a, b in zip(marks, marks[1:])]
+warm = (statistics.median(r[0] for r in runs[1:]), statistics.median(r[1] for r in runs[1:]))
+print(json.dumps({"phases": phases, "first": runs[0], "warm": warm}))
 """
 
 
-def run_process(argv: list[str]) -> tuple[float, float]:
-    """(wall seconds, peak resident MB) of one child process; its output is discarded."""
+def run_process(argv: list[str]) -> tuple[float, float, float]:
+    """(wall seconds, CPU seconds, peak resident MB) of one child process; output discarded."""
     t0 = time.perf_counter()
     proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     _, status, usage = os.wait4(proc.pid, 0)
@@ -72,7 +96,7 @@ def run_process(argv: list[str]) -> tuple[float, float]:
     proc.stderr.close()
     if proc.returncode != 0:
         raise SystemExit(f"{' '.join(argv)} exited with {proc.returncode}:\n{err[-2000:]}")
-    return wall, usage.ru_maxrss / 1024          # Linux: kilobytes
+    return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024      # Linux: kilobytes
 
 
 def commit() -> str:
@@ -117,13 +141,13 @@ def main() -> None:
 
     load_start = os.getloadavg()
     started = datetime.datetime.now(datetime.timezone.utc)
-    times = {label: ([], [], [], []) for label, *_ in cases}      # ours s, ours MB, peer s, peer MB
+    times = {label: ([], [], [], [], [], []) for label, *_ in cases}   # ours s, CPU s, MB; the peer's
     for round_ in range(args.runs + 1):                            # round 0: the warm-up
         for label, ours, _, peer in cases:
-            t, mb = run_process(ours)
-            pt, pmb = run_process(peer)
+            ours_run = run_process(ours)
+            peer_run = run_process(peer)
             if round_:
-                for series, value in zip(times[label], (t, mb, pt, pmb)):
+                for series, value in zip(times[label], ours_run + peer_run):
                     series.append(value)
     warm = {}
     if not args.no_warm:
@@ -131,33 +155,41 @@ def main() -> None:
             out = subprocess.run([py, "-c", IN_PROCESS, str(path), str(tmp / f"{path.stem}-warm.jpg"),
                                   str(args.runs), str(QUALITY)], capture_output=True, text=True)
             if out.returncode == 0:
-                first, median = (float(v) for v in out.stdout.split()[-2:])
-                warm[path.name] = (first, median)
+                warm[path.name] = json.loads(out.stdout.strip().splitlines()[-1])
     load_end = os.getloadavg()
 
     print(f"{started:%Y-%m-%d %H:%M} UTC, commit {commit()}, {os.cpu_count()} CPUs, "
           f"load average {load_start[0]:.2f} at the start, {load_end[0]:.2f} at the end; "
           f"whole processes, medians of {args.runs} runs after one warm-up, lsquared and peer alternating")
     print()
-    print("| command | lsquared, s | peak MB | peer | peer, s | peak MB | peer / lsquared |")
-    print("|---|---:|---:|---|---:|---:|---:|")
+    print("| command | lsquared, s | CPU s | peak MB | peer | peer, s | CPU s | peak MB | peer / lsquared |")
+    print("|---|---:|---:|---:|---|---:|---:|---:|---:|")
+    med = statistics.median
     for label, _, peer_label, _ in cases:
-        ours_t, ours_mb, peer_t, peer_mb = times[label]
-        t, pt = statistics.median(ours_t), statistics.median(peer_t)
-        print(f"| `{label}` | {t:.3f} | {max(ours_mb):.0f} | {peer_label} | {pt:.3f} | {max(peer_mb):.0f} | "
-              f"{pt / t:.2f}x |")
+        t, cpu, mb, pt, pcpu, pmb = times[label]
+        print(f"| `{label}` | {med(t):.3f} | {med(cpu):.2f} | {max(mb):.0f} | {peer_label} | {med(pt):.3f} | "
+              f"{med(pcpu):.2f} | {max(pmb):.0f} | {med(pt) / med(t):.2f}x |")
     if warm:
         print()
-        print("In-process (one long-lived process: develop + save, the first call and the median of the "
-              "next runs) against the whole process:")
+        print("In-process (one long-lived process: develop + save, median of the runs after the first), "
+              "and where a fresh process's extra time goes (wall s / CPU s):")
         print()
-        print("| file | whole process, s | in-process first, s | in-process warm, s | whole process - warm, s |")
-        print("|---|---:|---:|---:|---:|")
+        print("| file | whole process | in-process warm | whole - warm | interpreter | CLI imports "
+              "| pydantic (typer) | pipeline imports | import numba | numba start-up "
+              "| first develop - warm (kernel loads, first touch) |")
+        print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+        floor_t, floor_cpu = (med(v) for v in (times[cases[0][0]][3], times[cases[0][0]][4]))
         for path in files:
-            if path.name in warm:
-                whole = statistics.median(times[f"lsquared develop {path.name}"][0])
-                first, median = warm[path.name]
-                print(f"| {path.name} | {whole:.3f} | {first:.3f} | {median:.3f} | {whole - median:.3f} |")
+            if path.name not in warm:
+                continue
+            w = warm[path.name]
+            whole = [med(v) for v in times[f"lsquared develop {path.name}"][:2]]
+            cell = lambda pair: f"{pair[0]:.3f} / {pair[1]:.2f}"
+            extra = (whole[0] - w["warm"][0], whole[1] - w["warm"][1])
+            first = (w["first"][0] - w["warm"][0], w["first"][1] - w["warm"][1])
+            print(f"| {path.name} | {cell(whole)} | {cell(w['warm'])} | {cell(extra)} | "
+                  f"{cell((floor_t, floor_cpu))} | " + " | ".join(cell(p) for p in w["phases"]) +
+                  f" | {cell(first)} |")
     for f in tmp.iterdir():
         f.unlink()
     tmp.rmdir()
