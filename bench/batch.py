@@ -20,9 +20,10 @@ starts, imports and kernel loads included), fresh output folder each time:
                           Pillow JPEG at quality 92, a spawn pool of 2 processes, each with
                           OMP_NUM_THREADS=1 (one core each, as our workers)
   darktable-cli, rawtherapee-cli
-                          one process per file, 2 at a time, their default processing, JPEG
-                          92; on the first ``--peer-files`` files only (they are slow), rates
-                          per file.  Install with ``sudo apt-get install -y darktable
+                          2 processes, each given half of the files (darktable-cli a folder,
+                          rawtherapee-cli a file list: start-up paid once per process), their
+                          default processing, JPEG 92; on the first ``--peer-files`` files
+                          only (they are slow), rates per file.  Install with ``sudo apt-get install -y darktable
                           rawtherapee`` (Debian); a peer that is absent is skipped with a line.
 
 Figures: wall time, files/s, MP/s (input megapixels), CPU-seconds per file (all processes of
@@ -40,6 +41,7 @@ import json
 import os
 import resource
 import shutil
+import signal
 import socket
 import sqlite3
 import statistics
@@ -77,14 +79,21 @@ def children_cpu() -> float:
     return r.ru_utime + r.ru_stime
 
 
-def steady_per_file(out: Path, workers: int) -> float | None:
-    """Wall seconds per 24 MP file between completions, after each worker's first file."""
+def steady_per_file(out: Path, workers: int) -> tuple[float | None, float | None]:
+    """Wall seconds per 24 MP file between completions after each worker's first file, and
+    the median CPU seconds a worker spent on a 24 MP file other than its first (from the
+    manifest: the worker's process time around run_task; less disturbed by a busy machine)."""
     with sqlite3.connect(out / ".lsquared-batch.sqlite") as db:
-        times = [t for (t,) in db.execute("SELECT finished FROM renders WHERE state='done' AND source "
-                                          "NOT LIKE '%mono60%' ORDER BY finished")]
-    if len(times) <= workers + 1:
-        return None
-    return (times[-1] - times[workers - 1]) / (len(times) - workers)
+        rows = db.execute("SELECT finished, cpu_seconds, worker FROM renders WHERE state='done' AND source "
+                          "NOT LIKE '%mono60%' ORDER BY finished").fetchall()
+    seen, cpus = set(), []
+    for _, cpu, worker in rows:
+        if worker in seen:
+            cpus.append(cpu)
+        seen.add(worker)
+    times = [t for t, _, _ in rows]
+    wall = (times[-1] - times[workers - 1]) / (len(times) - workers) if len(times) > workers + 1 else None
+    return wall, (statistics.median(cpus) if cpus else None)
 
 
 def run_lsquared(src: Path, root: Path, workers: int, scheduler: str | None = None, dask_pids=()) -> dict:
@@ -99,9 +108,9 @@ def run_lsquared(src: Path, root: Path, workers: int, scheduler: str | None = No
         raise SystemExit(f"lsquared batch failed: {run.stderr[-2000:]}")
     summary = json.loads(run.stdout)
     cpu = children_cpu() - cpu0 + _cpu_of(dask_pids) - dask0
-    steady = steady_per_file(out, workers)
+    steady, worker_cpu = steady_per_file(out, workers)
     shutil.rmtree(out)
-    return {"wall": wall, "cpu": cpu, "files": summary["developed"], "steady": steady}
+    return {"wall": wall, "cpu": cpu, "files": summary["developed"], "steady": steady, "worker_cpu": worker_cpu}
 
 
 def _cpu_of(pids) -> float:
@@ -159,27 +168,32 @@ def run_rawpy(src: Path, root: Path) -> dict:
 
 # --- darktable-cli, rawtherapee-cli ---------------------------------------------------------
 
-def _peer_commands(name: str, path: Path, out: Path, conf: Path) -> list[str]:
+def _peer_command(name: str, paths: list[Path], out: Path, conf: Path) -> list[str]:
+    """One process for several files, so a peer pays its start-up once per process, as our
+    workers do (darktable-cli takes a folder, rawtherapee-cli a list of files)."""
     if name == "darktable-cli":
-        return [name, str(path), str(out / (path.stem + ".jpg")), "--core", "--configdir", str(conf / path.stem),
+        folder = conf / f"in-{paths[0].stem}"
+        folder.mkdir(parents=True)
+        for p in paths:
+            os.link(p, folder / p.name)
+        return [name, str(folder), str(out / "$(FILE_NAME).jpg"), "--core", "--configdir", str(conf / paths[0].stem),
                 "--library", ":memory:", "--conf", f"plugins/imageio/format/jpeg/quality={QUALITY}"]
-    return [name, "-o", str(out / (path.stem + ".jpg")), f"-j{QUALITY}", "-Y", "-d", "-c", str(path)]
+    return [name, "-o", str(out), f"-j{QUALITY}", "-Y", "-d", "-c", *map(str, paths)]
 
 
 def run_cli_peer(name: str, files: list[Path], root: Path) -> dict:
+    """Two processes, each given half of the files."""
     out = root / f"{name}-{time.monotonic_ns()}"
     out.mkdir()
-    conf = root / f"{name}-conf"
+    conf = root / f"{name}-conf-{time.monotonic_ns()}"
+    conf.mkdir()
+    halves = [files[0::2], files[1::2]]
     cpu0 = children_cpu()
     t0 = time.perf_counter()
-    queue = list(files)
-    running: list[subprocess.Popen] = []
-    while queue or running:
-        while queue and len(running) < 2:
-            running.append(subprocess.Popen(_peer_commands(name, queue.pop(0), out, conf),
-                                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
-        running[0].wait()
-        running = [p for p in running if p.poll() is None]
+    procs = [subprocess.Popen(_peer_command(name, half, out, conf), stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL) for half in halves if half]
+    for p in procs:
+        p.wait()
     wall = time.perf_counter() - t0
     made = len(list(out.glob("*.jpg")))
     shutil.rmtree(out)
@@ -280,6 +294,7 @@ def main() -> None:
     print(f"# bench/batch.py {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, commit {commit}, "
           f"{os.cpu_count()} CPUs, load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     root = Path(tempfile.mkdtemp(prefix="lsq-bench-batch-"))
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))     # a kill still removes the copies
     try:
         src, megapixels = make_folder(root, args.files)
         files = sorted(src.iterdir())
@@ -319,8 +334,9 @@ def main() -> None:
                 row = results[name][-1]
                 print(f"#   run {r + 1}: {name}: {row['wall']:.1f} s, {row['files']} files", flush=True)
         print()
-        print("| case | files | wall, s | files/s | MP/s | CPU-s per file | steady wall per 24 MP file, s |")
-        print("|---|---:|---:|---:|---:|---:|---:|")
+        print("| case | files | wall, s | files/s | MP/s | CPU-s per file | steady wall per 24 MP file, s "
+              "| worker CPU-s per 24 MP file |")
+        print("|---|---:|---:|---:|---:|---:|---:|---:|")
         rates = {}
         for name, rows in results.items():
             n = rows[0]["files"]
@@ -329,8 +345,10 @@ def main() -> None:
             cpu = statistics.median(r["cpu"] for r in rows)
             steadies = [r["steady"] for r in rows if r["steady"]]
             steady = f"{statistics.median(steadies):.3f}" if steadies else ""
+            wcpus = [r["worker_cpu"] for r in rows if r.get("worker_cpu")]
+            wcpu = f"{statistics.median(wcpus):.2f}" if wcpus else ""
             rates[name] = mp / wall
-            print(f"| {name} | {n} | {wall:.1f} | {n / wall:.3f} | {mp / wall:.1f} | {cpu / max(n, 1):.2f} | {steady} |")
+            print(f"| {name} | {n} | {wall:.1f} | {n / wall:.3f} | {mp / wall:.1f} | {cpu / max(n, 1):.2f} | {steady} | {wcpu} |")
         print()
         two = rates.get("lsquared, 2 workers")
         for name, rate in rates.items():
