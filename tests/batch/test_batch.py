@@ -254,7 +254,7 @@ def _stop(proc: subprocess.Popen) -> None:
 
 @pytest.mark.slow
 def test_dask_cluster_equals_local_and_survives_a_dead_worker(many, reference, tmp_path):
-    from distributed import Client
+    Client = pytest.importorskip("distributed", reason="Dask distributed not installed").Client
 
     port = _free_port()
     address = f"tcp://127.0.0.1:{port}"

@@ -162,9 +162,13 @@ def _run_on_dask_worker(task: Task) -> Result:
 
 class DaskEngine:
     def __init__(self, scheduler: str, retries: int = 2):
-        from distributed import Client
-
         from ..errors import LsquaredError
+
+        try:
+            from distributed import Client
+        except ImportError:
+            raise LsquaredError("--scheduler needs Dask distributed, which is not installed",
+                                hint="pip install 'lsquared[batch]'") from None
 
         try:
             self.client = Client(scheduler, timeout="20s")
