@@ -143,6 +143,16 @@ def test_dry_run_and_name_template(mixed, tmp_path):
     assert not out.exists()                                    # a dry run writes nothing
     bad = batch(mixed, "-o", out, "--name", "{stem}_{camera}.{ext}")
     assert bad.returncode == 1 and "unknown field '{camera}'" in bad.stderr and "Traceback" not in bad.stderr
+    nested = tmp_path / "nested"
+    (nested / "day2" / ".hidden").mkdir(parents=True)
+    shutil.copy(mixed / "demo.dng", nested / "a.dng")
+    shutil.copy(mixed / "demo.dng", nested / "day2" / "a.dng")
+    shutil.copy(mixed / "demo.dng", nested / "day2" / ".hidden" / "b.dng")
+    (nested / "notes.txt").write_text("not a picture")
+    flat = json.loads(batch(nested, "-o", out, "--dry-run", "--json").stdout)
+    deep = json.loads(batch(nested, "-o", out, "--dry-run", "--json", "--recursive").stdout)
+    assert [Path(p["output"]).relative_to(out).as_posix() for p in flat] == ["a.jpg"]
+    assert sorted(Path(p["output"]).relative_to(out).as_posix() for p in deep) == ["a.jpg", "day2/a.jpg"]
     (tmp_path / "empty").mkdir()
     empty = batch(tmp_path / "empty", "-o", out)
     assert empty.returncode == 1 and "no raw files or pictures found" in empty.stderr
