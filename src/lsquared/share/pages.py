@@ -39,7 +39,7 @@ from . import service as sv
 from .auth import SESSION_COOKIE, Principal, optional_session
 from .db import transaction
 from .events import events_after, last_event_id
-from .models import Album, Photo, ShareLink, User, WebSession
+from .models import Photo, ShareLink, User, WebSession
 from .security import digests_equal, new_token, sign, token_digest, unsign
 from .serialize import photo_json, public_photo_json
 
@@ -176,8 +176,16 @@ def _user_name(request: Request, user_id: int) -> str:
 
 def _refused_page(exc: sv.Refused) -> HTMLResponse:
     titles = {404: "Not found", 422: "That did not work"}
+    message = exc.message[:1].upper() + exc.message[1:] + ("" if exc.message.endswith(".") else ".")
     return render("error.html", status=exc.status, status_code=titles.get(exc.status, exc.status),
-                  message=exc.message, user=None)
+                  message=message, back=("/albums", "Back to your albums"))
+
+
+def _owner_photo(request: Request, photo: Photo, error: str | None) -> dict:
+    """A photo's tile on the owner's page; an error names the upload, not the store's path."""
+    if error:
+        error = error.replace(str(request.app.state.store.original(photo.sha256)), photo.name)
+    return tile_view({**photo_json(photo), "error": error})
 
 
 # --- login -----------------------------------------------------------------------------------
@@ -311,7 +319,7 @@ def _album_page_data(request: Request, user_id: int, album_id: int) -> dict:
             counts[p.state] = counts.get(p.state, 0) + 1
         return {"album": {"id": album.id, "title": album.title, "look": album.look,
                           "created_at": album.created_at},
-                "photos": [tile_view(photo_json(p, error=errors.get(p.id))) for p in photos],
+                "photos": [_owner_photo(request, p, p.error or errors.get(p.id)) for p in photos],
                 "links": links, "picks": picks, "counts": counts,
                 "last_event_id": last_event_id(s, album.id)}
 
@@ -440,7 +448,7 @@ async def owner_tile(album_id: int, photo_id: int, request: Request):
             if photo.album_id != album_id:
                 raise sv.Refused(404, "no such photo")
             errors = sv.job_errors(s, [photo.id]) if photo.state == "failed" else {}
-            return tile_view(photo_json(photo, error=errors.get(photo.id)))
+            return _owner_photo(request, photo, photo.error or errors.get(photo.id))
 
     try:
         photo = await anyio.to_thread.run_sync(load)
@@ -509,16 +517,14 @@ def _open(request: Request, token: str):
 
     link = _link(request, token)
     if link is None:
-        return None, render("error.html", status=404, status_code="Not found", user=None,
+        return None, render("error.html", status=404, status_code="Not found", back=None,
                             message="This link does not exist, has expired or was withdrawn. "
                                     "Ask the photographer for a new one.")
     if not unlocked(request, link):
         from .public import UNLOCK_CSRF_COOKIE
 
-        with transaction(request.app.state.sessions) as s:
-            title = s.get(Album, link.album_id).title
-        csrf = new_token()
-        page = render("unlock.html", status=401, token=token, title=title, csrf=csrf,
+        csrf = new_token()          # (the album's title is not shown before the password)
+        page = render("unlock.html", status=401, token=token, csrf=csrf,
                       wrong=request.query_params.get("wrong") == "1",
                       expired=request.query_params.get("expired") == "1")
         page.set_cookie(UNLOCK_CSRF_COOKIE, csrf, max_age=3600, httponly=True, samesite="strict",
@@ -548,7 +554,7 @@ async def gallery_photo(token: str, photo_id: int, request: Request):
     photos = [tile_view(p) for p in data["photos"] if p["state"] != "failed"]
     index = next((i for i, p in enumerate(photos) if p["id"] == photo_id), None)
     if index is None:
-        return render("error.html", status=404, status_code="Not found", user=None,
+        return render("error.html", status=404, status_code="Not found", back=(f"/s/{token}", "See the album"),
                       message="This photo is no longer in the album.")
     return render("photo.html", title=data["title"], token=token, photo=photos[index], index=index,
                   total=len(photos), download=data["download"], originals=data["originals"],
