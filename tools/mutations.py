@@ -64,14 +64,13 @@ class Mutation:
 
 
 # Tests by area, the likeliest catchers first
-DNG = ("tests/pipeline/test_dng_profile_paths.py", "tests/pipeline/test_develop_color.py",
-       "tests/ops/test_levels_wb_highlights.py", "tests/color")
-SPACES = ("tests/color", "tests/pipeline/test_develop_color.py", "tests/looks/test_compile.py",
-          "tests/video/test_video_colorimetry.py")
+PIPELINE = ("tests/pipeline",)       # the synthetic camera developed end to end (and the Sony DNG)
+DNG = PIPELINE + ("tests/ops/test_levels_wb_highlights.py", "tests/color")
+SPACES = ("tests/color",) + PIPELINE + ("tests/looks/test_compile.py", "tests/video/test_video_colorimetry.py")
 TRANSFER = ("tests/color", "tests/kernels", "tests/looks/test_compile.py", "tests/video/test_video_colorimetry.py")
 LUT = ("tests/kernels", "tests/video/test_video_kernel.py")
-WB = ("tests/ops/test_levels_wb_highlights.py", "tests/pipeline/test_develop_color.py")
-EXPOSURE = ("tests/pipeline/test_dng_profile_paths.py", "tests/pipeline/test_develop_color.py")
+WB = ("tests/ops/test_levels_wb_highlights.py",) + PIPELINE
+EXPOSURE = PIPELINE
 VIDEO = ("tests/video/test_video_kernel.py", "tests/video/test_video_colorimetry.py")
 
 

@@ -89,8 +89,10 @@ def test_camera_calibration_and_analog_balance_are_undone(tmp_path):
     assert frame.meta.camera_color.analog_balance is not None
     reference = lsquared.open_raw(info.path)
     for strip in (lambda f: f, _without_forward_matrix):
-        want = lsquared.develop(strip(reference), look="neutral")
-        got = lsquared.develop(strip(frame), look="neutral")
+        # the same exposure for both: only the reference carries a preview, from which the
+        # default brightness would be matched (estimators/brightness.py); colour is the question
+        want = lsquared.develop(strip(reference), look="neutral", exposure__baseline=False)
+        got = lsquared.develop(strip(frame), look="neutral", exposure__baseline=False)
         assert evaluate_chart(got, info.patches).mean <= 1.5
         assert np.median(_picture_delta_e(got, want)) <= 0.3
 
@@ -113,6 +115,16 @@ def test_real_forward_matrix_agrees_with_the_color_matrix(raw_dir):
     cm = lsquared.develop(_without_forward_matrix(frame), **options)
     de = _picture_delta_e(fm, cm, step=8)
     assert de.mean() <= 4.5, de.mean()
+
+
+@pytest.mark.parametrize("headroom", [0.5, 1.5])
+def test_white_level_is_the_scene_white(tmp_path, headroom):
+    """Scene-linear light is scaled so that the sensor's white level is Y = 1: a chart whose
+    perfect white diffuser sits ``headroom`` stops below clipping comes out (in the
+    colorimetric look, no exposure added) with every patch 2 ** -headroom of its true Y."""
+    info = make_demo_raw(tmp_path / "chart.dng", size=SIZE, noise=False, headroom_ev=headroom)
+    score = evaluate_chart(lsquared.develop(info.path, look="neutral", exposure__baseline=False), info.patches)
+    assert score.exposure_scale == pytest.approx(2.0 ** headroom, rel=0.02)
 
 
 @pytest.mark.parametrize("stops", [1.25, -0.75])
