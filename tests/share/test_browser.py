@@ -88,6 +88,7 @@ def gallery_pictures(folder: Path) -> list[tuple[str, bytes]]:
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
+    chromium_or_skip()                       # before starting anything
     data = tmp_path_factory.mktemp("browser") / "data"
     data.mkdir()
     proc = ServerProcess(data, workers=1).start()
@@ -324,6 +325,11 @@ def test_owner_and_viewer_in_the_browser(server, tmp_path):
             expect(page.locator("#album-counts")).to_contain_text(f"{len(ids)} photos")
             page.goto(server.url + "/albums")
             shoot(page, shots / "share-albums.png")
+
+            # a revoked link: the open gallery stops updating and says so; a reload is a 404
+            assert api.delete("/api/shares/" + link).status_code == 200
+            expect(view.locator("#live")).to_have_text("Not updating: reload the page", timeout=20_000)
+            assert view.reload().status == 404
         finally:
             browser.close()
     assert dialogs == []                     # no script from a title or an EXIF string ever ran

@@ -254,10 +254,10 @@
     onAlbum: (data) => {
       if (data.title) { $("album-title").textContent = data.title; document.title = data.title; }
     },
-    onState: (connected) => {
+    onState: (state) => {
       liveState.hidden = false;
-      liveState.classList.toggle("off", !connected);
-      liveState.textContent = connected ? "Live" : "Reconnecting…";
+      liveState.classList.toggle("off", state !== "live");
+      liveState.textContent = { live: "Live", retrying: "Reconnecting…", closed: "Not updating: reload the page" }[state];
     },
   });
   window.addEventListener("popstate", () => {

@@ -5,8 +5,8 @@
 "use strict";
 
 window.lsqLive = function (options) {
-  // options: grid (element), streamUrl, tileUrl(id), tileSelector, onChange(), onTile(node, old),
-  //          onGone(id), onAlbum(data), onState(connected)
+  // options: grid (element), streamUrl, tileUrl(id), tileSelector, dropFailed, onChange(),
+  //          onTile(node, old), onGone(id), onAlbum(data), onState("live" | "retrying" | "closed")
   const grid = options.grid;
   // one chain per photo (its events apply in order; photos do not wait for each other), and
   // at most one refresh waiting per photo: it fetches the newest state anyway
@@ -73,8 +73,11 @@ window.lsqLive = function (options) {
   }
 
   const source = new EventSource(options.streamUrl);
-  source.onopen = () => options.onState && options.onState(true);
-  source.onerror = () => options.onState && options.onState(source.readyState === EventSource.OPEN);
+  // CONNECTING after an error: the browser retries by itself; CLOSED: the server refused the
+  // stream (the link was revoked or expired), nothing more will come
+  source.onopen = () => options.onState && options.onState("live");
+  source.onerror = () => options.onState &&
+    options.onState(source.readyState === EventSource.CLOSED ? "closed" : source.readyState === EventSource.OPEN ? "live" : "retrying");
   source.onmessage = (message) => {
     let data;
     try { data = JSON.parse(message.data); } catch (e) { return; }
