@@ -153,6 +153,13 @@ def test_owner_forms_refuse_without_csrf_and_work_with_it(env):
     assert c.get(f"/s/{token}").status_code == 404
     assert '<span class="pill revoked">' in c.get(album_url).text
 
+    # the albums list renames in place (back to the list)
+    r = c.post(f"{album_url}/rename", data={"title": "Wedding day", "next": "/albums", "csrf_token": csrf})
+    assert r.status_code == 303 and r.headers["location"] == "/albums"
+    assert "Wedding day" in c.get("/albums").text
+    r = c.post(f"{album_url}/rename", data={"title": "Wedding", "next": "https://evil.example/", "csrf_token": csrf})
+    assert r.headers["location"] == "/albums"                                  # only paths on this site
+
     # deleting the album wants its title typed
     r = c.post(f"{album_url}/delete", data={"confirm_title": "wrong", "csrf_token": csrf})
     assert r.status_code == 303 and "error=" in r.headers["location"]

@@ -366,15 +366,15 @@ def _album_action(action):
             with transaction(request.app.state.sessions) as s:
                 return action(request, s, sv.album_of(s, who.user_id, album_id), form)
 
+        back = _safe_next(form["next"]) if form.get("next") else f"/albums/{album_id}"   # the albums list's menu
         try:
             result = await anyio.to_thread.run_sync(run)
         except sv.Refused as exc:
             if exc.status == 404:
                 return _refused_page(exc)
-            return RedirectResponse(f"/albums/{album_id}?error={quote(exc.message)}", status_code=303)
+            return RedirectResponse(f"{back}?error={quote(exc.message)}", status_code=303)
         request.app.state.hub.notify()
-        return result if isinstance(result, Response) else \
-            RedirectResponse(f"/albums/{album_id}{result or ''}", status_code=303)
+        return result if isinstance(result, Response) else RedirectResponse(f"{back}{result or ''}", status_code=303)
 
     return endpoint
 
