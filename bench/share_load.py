@@ -42,6 +42,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
+import runinfo
 
 ROOT = Path(__file__).resolve().parents[1]
 RAW = ROOT.parent / "shared" / "data" / "raw"
@@ -392,16 +393,12 @@ async def _phases(args, server: Server, data: Path, database: str | None) -> Non
     api.close()
 
     # --- report ------------------------------------------------------------------------------
-    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
-    load = open("/proc/loadavg").read().split()[:3]
     backend = "PostgreSQL" if database else "SQLite"
     sizes = ", ".join(f"{(RAW / m).stat().st_size / 1e6:.0f} MB" for m in MIX)
     qp, qf = latencies(quiet)
     sp, sf = latencies(sat)
     lp, lf = latencies(live)
     lines = [
-        f"date {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, load average at the end {' '.join(load)} "
-        f"(at the start {args.load_start}), commit {commit}, {os.cpu_count()} CPUs",
         f"whole-process: lsquared serve --workers {args.workers} ({backend}) on loopback; this process uploads and "
         f"holds the streams; file mix (cycled): {', '.join(MIX)} ({sizes}), each made distinct by a 32-byte tail",
         "",
@@ -419,6 +416,7 @@ async def _phases(args, server: Server, data: Path, database: str | None) -> Non
         f"full develop p95 < 5 s ({'met' if lf and pct(lf, .95) < 5 else 'NOT met'})",
     ]
     print("\n".join(lines))
+    print(runinfo.footer())
 
 
 def main() -> None:
@@ -433,9 +431,10 @@ def main() -> None:
     ap.add_argument("--timeout", type=float, default=1800.0, help="longest wait for the develops of a phase")
     ap.add_argument("--tmp", default=None, help="where the server's data folder goes")
     args = ap.parse_args()
-    args.load_start = " ".join(open("/proc/loadavg").read().split()[:3])
-    print(f"share load: {args.uploaders} uploaders x {args.files} files, {args.viewers} viewers, "
-          f"live {args.live_seconds:.0f} s; load average {args.load_start}", flush=True)
+    print(runinfo.header("bench/share_load.py", "whole-process server (lsquared serve) driven over HTTP from this "
+                         "process"), flush=True)
+    print(f"# {args.uploaders} uploaders x {args.files} files, {args.viewers} viewers, live {args.live_seconds:.0f} s",
+          flush=True)
     asyncio.run(run(args))
 
 
