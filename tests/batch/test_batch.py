@@ -241,6 +241,29 @@ def _family(pid: int) -> set[int]:
         return {pid}
 
 
+@pytest.mark.slow
+def test_local_worker_killed_mid_run(many, reference, tmp_path):
+    """One worker process of a local batch SIGKILLed while busy: its file goes to a fresh pool
+    and every output is still produced, byte-identical."""
+    out = tmp_path / "out"
+    proc = subprocess.Popen([sys.executable, "-m", "lsquared.cli.main", "batch", str(many), "-o", str(out),
+                             "--workers", "2", "--json"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, start_new_session=True)
+    try:
+        _wait_for(lambda: _done_count(out) >= 1 or proc.poll() is not None, 120, "the first result")
+        busy = _first_worker_pid(out)
+        assert busy in _family(proc.pid)
+        os.kill(busy, signal.SIGKILL)
+        stdout, stderr = proc.communicate(timeout=240)
+    finally:
+        _stop(proc)
+    assert proc.returncode == 0, stderr
+    summary = json.loads(stdout)
+    assert summary["developed"] == 9 and summary["failed"] == 0
+    assert outputs(out) == outputs(reference)
+    assert leftovers(out) == []
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
