@@ -62,7 +62,7 @@ marks = [clock()]
 from lsquared.cli import main as cli          # what the command imports before it runs
 cli._register_commands()
 marks.append(clock())
-import pydantic                               # typer imports it to coerce a command's options
+import typer._adapters                        # pydantic: typer coerces a command's options with it
 marks.append(clock())
 from lsquared.pipeline.run import develop, save
 marks.append(clock())
