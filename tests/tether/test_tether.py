@@ -26,7 +26,7 @@ def test_names_that_are_never_sent(tmp_path):
         assert files.kind_by_name(tmp_path / name) is None, name
 
 
-def test_a_file_must_open_as_its_name_says(tmp_path):
+def test_a_file_must_open_as_its_name_says(tmp_path, raw_dir):
     from PIL import Image
 
     dng = make_shot(tmp_path / "a.dng", seed=1)
@@ -41,6 +41,8 @@ def test_a_file_must_open_as_its_name_says(tmp_path):
     cut = tmp_path / "cut.jpg"
     cut.write_bytes(jpg.read_bytes()[: jpg.stat().st_size * 2 // 3])
     assert files.opens_as_named(cut) is not None
+    gpr = raw_dir / "unsupported" / "gopro-hero6-12mp.gpr"           # a DNG that LibRaw cannot decode
+    assert "cannot be decoded" in files.opens_as_named(gpr)
     named_wrong = tmp_path / "text.dng"
     named_wrong.write_text("not a raw at all")
     assert files.opens_as_named(named_wrong) is not None

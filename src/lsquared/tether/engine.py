@@ -111,6 +111,7 @@ class Tether:
         self._notices_lock = threading.Lock()
         self._pending: dict[Path, _Candidate] = {}
         self._skip_initial: dict[Path, tuple[int, int]] = {}
+        self._reported: set[Path] = set()        # files refused in an earlier run, reported in this one
         self._initial_done = threading.Event()
         self._uploading = threading.Event()      # set while a shot is in the uploader's hands
         self.fatal: BaseException | None = None
@@ -144,9 +145,19 @@ class Tether:
             return
         known = self.state.seen(path, *sig)
         if known is not None:
-            if known[0] is not None and self.state.add(known[0], path, *sig):   # state reused for another album
+            sha256, error = known
+            if sha256 is not None and self.state.add(sha256, path, *sig):   # state reused for another album
                 self.status.event("queued", path.name)
                 self._wake_uploader.set()
+            elif path not in self._reported:             # refused before: say so once per run
+                problem = error if sha256 is None else self.state.failure_of(sha256)
+                if problem is not None:
+                    self._reported.add(path)
+                    if sha256 is None:
+                        self.totals.unreadable += 1
+                    else:
+                        self.totals.failed += 1
+                    self.status.note("not sent (earlier run): " + (problem if sha256 is None else f"{path.name}: {problem}"))
             return
         # unchanged since its modification time, at best: an old file settles at once
         self._pending[path] = _Candidate(sig, min(now, sig[1] / 1e9))

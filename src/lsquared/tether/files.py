@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from ..errors import InputError, LsquaredError
+from ..errors import InputError, LsquaredError, UnsupportedError
 
 VIDEO_SUFFIXES = frozenset(".mp4 .mov .m4v".split())
 TEMP_SUFFIXES = frozenset(".tmp .temp .part .partial .crdownload .download .swp .lock .~tmp".split())
@@ -48,7 +48,9 @@ def check_opens(path: Path, kind: str) -> None:
     if kind == "raw":
         from ..io.raw import read_metadata
 
-        read_metadata(path)
+        decoder = str(read_metadata(path).extra.get("decoder", ""))
+        if decoder.startswith("none"):            # e.g. a GoPro GPR: a DNG LibRaw cannot decode
+            raise UnsupportedError(f"cannot be decoded: {decoder}", path=path)
     elif kind == "image":
         from PIL import Image, UnidentifiedImageError
 

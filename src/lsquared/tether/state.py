@@ -123,6 +123,12 @@ class State:
         self._run(f"UPDATE shots SET {cols} WHERE destination = ? AND sha256 = ?",
                   (*values.values(), self.destination, sha256))
 
+    def failure_of(self, sha256: str) -> str | None:
+        """Why the shot of this content failed, or None when it did not."""
+        row = self._run("SELECT error FROM shots WHERE destination = ? AND sha256 = ? AND state = 'failed'",
+                        (self.destination, sha256)).fetchone()
+        return None if row is None else (row[0] or "failed")
+
     def counts(self) -> dict[str, int]:
         rows = self._run("SELECT state, count(*) FROM shots WHERE destination = ? GROUP BY state",
                          (self.destination,)).fetchall()
