@@ -22,6 +22,12 @@ def human_bytes(n: float) -> str:
     return f"{n:.1f} GB"
 
 
+def album_page(options) -> str:
+    """The owner's page of the album (a share link's token is stored only as a hash: the tether
+    cannot know it unless given with --link)."""
+    return f"{options.server.rstrip('/')}/albums/{options.album_id}"
+
+
 class PlainStatus:
     """One line per event, for logs, scripts and tests (and the base of the live line)."""
 
@@ -40,8 +46,8 @@ class PlainStatus:
     def start(self, tether) -> None:
         self.tether = tether
         o = tether.o
-        self.print(f"tether: watching {o.folder} for album {o.album_id} on {o.server}"
-                   + (f"; share link {o.link}" if o.link else ""))
+        self.print(f"tether: watching {o.folder} for album {o.album_id} on {o.server}; "
+                   + (f"share link {o.link}" if o.link else f"album page {album_page(o)} (--link shows the share link)"))
 
     def event(self, kind: str, name: str, detail: str = "") -> None:
         if kind in ("sent", "failed"):
@@ -110,8 +116,8 @@ class PlainStatus:
             parts.append("sending -")
         parts += [f"sent {counts.get('sent', 0)}", f"failed {counts.get('failed', 0)}",
                   f"{human_bytes(self.throughput())}/s"]
-        if tether is not None and tether.o.link:
-            parts.append(tether.o.link)
+        if tether is not None:
+            parts.append(tether.o.link or album_page(tether.o))
         if self.waiting_note:
             parts.append(f"waiting: {self.waiting_note}")
         return " · ".join(parts)
