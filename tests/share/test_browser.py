@@ -21,7 +21,7 @@ from pathlib import Path
 import httpx
 import numpy as np
 import pytest
-from conftest import EventStream, ServerProcess, add_user
+from conftest import EventStream, ServerProcess, add_user, wait_for
 from shared_data import KODAK_DIR
 
 pytestmark = pytest.mark.slow
@@ -237,6 +237,24 @@ def test_owner_and_viewer_in_the_browser(server, tmp_path):
             finally:
                 stream.close()
 
+            # --- the grid never jumps: tiles keep their boxes while the thumbnails arrive ----------
+            still = guest.new_page()
+            held = []
+            still.route(lambda url: "/thumb." in url, lambda route: held.append(route))
+            still.goto(link)
+            expect(still.locator("#grid .tile")).to_have_count(len(ids) + 1)
+            wait_for(lambda: len(held) >= 3 or still.wait_for_timeout(100))
+            boxes = "Array.from(document.querySelectorAll('#grid .tile')).map(t => { const r = t.getBoundingClientRect(); return [r.x, r.y, r.width, r.height]; })"
+            before = still.evaluate(boxes)
+            assert still.evaluate("Array.from(document.querySelectorAll('#grid img.photo')).filter(i => i.naturalWidth > 0).length") == 0
+            for route in held:
+                route.continue_()
+            still.unroute_all()
+            wait_for(lambda: still.evaluate("Array.from(document.querySelectorAll('#grid img.photo'))"
+                                            ".every(i => i.complete && i.naturalWidth > 0)"), 30)
+            assert still.evaluate(boxes) == before
+            still.close()
+
             # --- the viewer's viewer: keys, swipe, EXIF text shown literally ---------------------
             view.set_viewport_size({"width": 1440, "height": 900})
             view.click(f'#grid .tile[data-id="{xss_id}"] .frame')
@@ -266,7 +284,7 @@ def test_owner_and_viewer_in_the_browser(server, tmp_path):
             expect(view.locator("#viewer-fav")).to_have_attribute("aria-pressed", "true")
             view.keyboard.press("Escape")
             expect(view.locator("#viewer")).to_be_hidden()
-            view.wait_for_function("location.hash === ''")
+            wait_for(lambda: view.evaluate("location.hash === ''"), 10)    # (wait_for_function evals: the CSP refuses)
             for extra in ids[:2]:
                 view.hover(f'#grid .tile[data-id="{extra}"]')
                 view.click(f'#grid .tile[data-id="{extra}"] .fav')
