@@ -6,8 +6,10 @@ with ``--workers 2``; a viewer connected to ``/s/<token>/events``; 20 uploads of
 raw, each a copy with distinct bytes (a counter appended after the file's data, so every
 upload is new content).  Uploads are sequential and each waits for its develop, so the
 figures are latency, not queueing.  Whole-process server, warm workers (one warm-up upload
-is not counted).  The peer, measured in the same run alternating with the uploads, is the
-upload itself (HTTP transfer of the same bytes to the same server until its 201 answer).
+is not counted).  Peers measured in the same run, alternating with the uploads: the upload
+itself (HTTP transfer of the same bytes until the 201 answer), and the same raw developed by
+``lsquared.develop`` in this process (warm, in-process) while the service is idle: what the
+full develop costs on this machine at that moment, without the service around it.
 
     python bench/share_latency.py [--uploads 20] [--database URL] [--raw FILE]
 """
@@ -110,16 +112,23 @@ def main() -> None:
                 r.raise_for_status()
                 return r.json()["id"], t0, time.perf_counter()
 
+            import lsquared
+
             pid, _, _ = upload(0)                      # warm-up: workers load their kernels
             viewer.wait(pid, "developed")
+            lsquared.develop(args.raw)                 # warm-up of the in-process peer
             rows = []
             for i in range(1, args.uploads + 1):
                 pid, t0, end = upload(i)
                 preview = viewer.wait(pid, "preview-ready") - end
                 developed = viewer.wait(pid, "developed") - end
-                rows.append((end - t0, preview, developed))
+                time.sleep(0.5)                        # the worker has written its files
+                d0 = time.perf_counter()
+                lsquared.develop(args.raw)
+                plain = time.perf_counter() - d0
+                rows.append((end - t0, preview, developed, plain))
                 print(f"  upload {i:2d}: transfer {end - t0:6.3f} s  preview {preview:6.3f} s  "
-                      f"developed {developed:6.3f} s", flush=True)
+                      f"developed {developed:6.3f} s  | peer: in-process develop {plain:6.3f} s", flush=True)
         finally:
             server.terminate()
             server.wait(30)
@@ -134,7 +143,8 @@ def main() -> None:
     print("| from the end of the upload to ...     | median (s) | p95 (s) |")
     print("|----------------------------------------|-----------:|--------:|")
     for label, k in (("preview visible in the SSE stream", 1), ("full develop visible in the SSE stream", 2),
-                     ("(peer) the upload itself, 201 answer", 0)):
+                     ("(peer) the upload itself, 201 answer", 0),
+                     ("(peer) lsquared.develop, in-process", 3)):
         values = [r[k] for r in rows]
         print(f"| {label:<38} | {statistics.median(values):10.3f} | {pct(values, 0.95):7.3f} |")
 
