@@ -92,7 +92,7 @@ def thumbnail_jpeg(pixels, size: int) -> bytes:
     from PIL import Image
 
     h, w = pixels.shape[:2]
-    step = max(1, min(h, w) // (4 * size))
+    step = max(1, min(h, w) // (2 * size))
     small = np.ascontiguousarray(pixels[::step, ::step])
     if small.dtype != np.uint8:
         small = (small >> 8).astype(np.uint8)
