@@ -25,19 +25,35 @@ REPO = Path(__file__).resolve().parents[2]
 class Bases:
     """The unmutated inputs, as bytes, built lazily and once."""
 
-    def __init__(self, scratch: Path):
-        self.scratch = scratch
-        scratch.mkdir(parents=True, exist_ok=True)
+    def __init__(self, scratch: Path | None = None):
+        self._scratch = scratch
 
     @functools.cached_property
-    def shared_raws(self) -> dict[str, bytes]:
+    def scratch(self) -> Path:
+        """Where the generated bases are written: the given folder, else a temporary one removed at exit."""
+        if self._scratch is None:
+            import atexit
+            import shutil
+            import tempfile
+
+            self._scratch = Path(tempfile.mkdtemp(prefix="lsquared-fuzz-bases-"))
+            atexit.register(shutil.rmtree, self._scratch, True)
+        self._scratch.mkdir(parents=True, exist_ok=True)
+        return self._scratch
+
+    @functools.cached_property
+    def shared_paths(self) -> dict[str, Path]:
+        """The shared camera files under 50 MB (the 60 MP one is left out: too slow to copy per case)."""
         import sys
 
         sys.path.insert(0, str(REPO / "tests"))
         from shared_data import raw_files
 
-        # the small real files whole; the big synthetic ones only for header cases (``info``)
-        return {p.name: p.read_bytes() for p in raw_files() if p.stat().st_size < 50 << 20}
+        return {p.name: p for p in raw_files() if p.stat().st_size < 50 << 20}
+
+    @functools.lru_cache(maxsize=8)
+    def shared(self, name: str) -> bytes:
+        return self.shared_paths[name].read_bytes()
 
     def _demo(self, name: str, **kw) -> bytes:
         from lsquared.synth.demo import make_demo_raw
@@ -234,8 +250,8 @@ def mutate_raw(data: bytes, rng: random.Random) -> tuple[bytes, str]:
 def raw_case(bases: Bases, seed: int) -> Case:
     rng = random.Random(seed)
     sources = {"demo.dng": lambda: bases.demo, "mono.dng": lambda: bases.mono}
-    for name, data in bases.shared_raws.items():
-        sources[name] = _const(data)
+    for name in bases.shared_paths:
+        sources[name] = functools.partial(bases.shared, name)
     weights = {"demo.dng": 6, "mono.dng": 1, "canon-550d-magiclantern-2mp.dng": 3}
     names = sorted(sources)
     name = rng.choices(names, weights=[weights.get(n, 1) for n in names])[0]

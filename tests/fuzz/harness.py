@@ -50,6 +50,7 @@ class Case:
     expect: str = "any"                               # "any" | "error" | "accepted"
     mentions: str | None = None                       # regex the error line (or, accepted, the output) must match
     must_make: tuple[str, ...] = ()                   # files that must exist afterwards (relative paths)
+    needs: str | None = None                          # a shared data file the case is built from
 
 
 @dataclass

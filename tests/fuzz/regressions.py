@@ -33,42 +33,55 @@ def _matrix(values) -> list[tuple[int, int]]:
 
 
 def regression_cases(bases: Bases) -> list[Case]:
-    canon = bases.shared_raws.get("canon-550d-magiclantern-2mp.dng")
-    sony = bases.shared_raws.get("sony-a7r4-linear-lossy-6mp.dng")
-    demo, mono, jpeg = bases.demo, bases.mono, bases.jpeg
+    """The cases, built lazily: nothing is read or generated until a case runs."""
+    canon, sony = "canon-550d-magiclantern-2mp.dng", "sony-a7r4-linear-lossy-6mp.dng"
     dev = ["develop", "in.dng", "-o", "out.jpg"]
+    jpeg = lambda: bases.jpeg                     # noqa: E731
     cases: list[Case] = []
 
-    def raw(name, data, expect, mentions=None, argv=dev):
-        cases.append(Case(name, list(argv), {"in.dng": _const(data)}, contained=True, expect=expect,
-                          mentions=mentions))
+    def raw(name, make, expect, mentions=None, argv=dev, needs=None):
+        cases.append(Case(name, list(argv), {"in.dng": make}, contained=True, expect=expect,
+                          mentions=mentions, needs=needs))
+
+    def shared(name):
+        return lambda: bases.shared(name)
 
     # tracebacks seen
     cases.append(Case("monochrome --wb auto: not applicable, a note", ["develop", "in.dng", "-o", "out.jpg",
-                      "--wb", "auto"], {"in.dng": _const(mono)}, contained=True, expect="accepted",
+                      "--wb", "auto"], {"in.dng": lambda: bases.mono}, contained=True, expect="accepted",
                       mentions="monochrome"))
     cases.append(Case("several inputs, one bad: the others still developed",
                       ["develop", "bad.dng", "good.jpg", "-o", "outdir"],
-                      {"bad.dng": _const(demo[:5000]), "good.jpg": _const(jpeg)}, expect="error",
+                      {"bad.dng": lambda: bases.demo[:5000], "good.jpg": jpeg}, expect="error",
                       mentions="1 of 2 inputs failed", must_make=("outdir/good.jpg",)))
-    raw("DNG ImageWidth 0", _tag(demo, 256, [0]), "error", "ImageWidth")
-    raw("DNG SamplesPerPixel 0 (develop)", _tag(demo, 277, [0]), "error", "SamplesPerPixel")
-    raw("DNG SamplesPerPixel 0 (info)", _tag(demo, 277, [0]), "error", "SamplesPerPixel", ["info", "in.dng"])
-    if sony is not None:
-        raw("linear DNG SamplesPerPixel 4", _tag(sony, 277, [4]), "error", "SamplesPerPixel")
-    if canon is not None:
-        raw("DNG DefaultCropOrigin outside (camera file)", _raw_rational(canon, 50719, [(5000, 1), (10, 1)]),
-            "error", "DefaultCropOrigin")
-        raw("DNG ColorMatrix1 singular", _raw_rational(canon, 50721, _matrix([1, 2, 3, 2, 4, 6, 1, 1, 1])),
-            "error", "ColorMatrix1")
-        raw("DNG ColorMatrix1 absurd", _raw_rational(canon, 50721, _matrix([1e5, 0, 0, 0, 1, 0, 0, 0, 1])),
-            "error", "ColorMatrix1")
-        raw("DNG WhiteLevel below black", _tag(canon, 50717, [1000]), "error", "WhiteLevel")
-        raw("DNG WhiteLevel equal to black", _tag(canon, 50717, [2056]), "error", "WhiteLevel")
-        raw("DNG random CFA pattern", _tag(canon, 33422, [0, 0, 1, 2]), "error", "CFAPattern")
-    raw("DNG ColorMatrix1 singular (demo)", _raw_rational(demo, 50721, _matrix([1, 1, 1] * 3)), "error",
-        "ColorMatrix1")
-    raw("DNG SamplesPerPixel 4 on a mosaic", _tag(demo, 277, [4]), "error", "SamplesPerPixel")
+    raw("DNG ImageWidth 0", lambda: _tag(bases.demo, 256, [0]), "error", "ImageWidth")
+    raw("DNG SamplesPerPixel 0 (develop)", lambda: _tag(bases.demo, 277, [0]), "error", "SamplesPerPixel")
+    raw("DNG SamplesPerPixel 0 (info)", lambda: _tag(bases.demo, 277, [0]), "error", "SamplesPerPixel",
+        ["info", "in.dng"])
+    raw("linear DNG SamplesPerPixel 4", lambda: _tag(bases.shared(sony), 277, [4]), "error", "SamplesPerPixel",
+        needs=sony)
+    raw("DNG DefaultCropOrigin outside the image",
+        lambda: _raw_rational(bases.shared(canon), 50719, [(5000, 1), (10, 1)]), "error", "DefaultCropOrigin",
+        needs=canon)
+    raw("DNG ColorMatrix1 singular",
+        lambda: _raw_rational(bases.shared(canon), 50721, _matrix([1, 2, 3, 2, 4, 6, 1, 1, 1])), "error",
+        "ColorMatrix1", needs=canon)
+    raw("DNG ColorMatrix1 absurd",
+        lambda: _raw_rational(bases.shared(canon), 50721, _matrix([1e5, 0, 0, 0, 1, 0, 0, 0, 1])), "error",
+        "ColorMatrix1", needs=canon)
+    raw("DNG ColorMatrix1 singular (demo)", lambda: _raw_rational(bases.demo, 50721, _matrix([1, 1, 1] * 3)),
+        "error", "ColorMatrix1")
+    raw("DNG BaselineExposure absurd", lambda: _raw_rational(bases.demo, 50730, [(-10**9, 1)]), "error",
+        "BaselineExposure")
+
+    # silent nonsense
+    raw("DNG WhiteLevel below black", lambda: _tag(bases.shared(canon), 50717, [1000]), "error", "WhiteLevel",
+        needs=canon)
+    raw("DNG WhiteLevel equal to black", lambda: _tag(bases.shared(canon), 50717, [2056]), "error", "WhiteLevel",
+        needs=canon)
+    raw("DNG random CFA pattern", lambda: _tag(bases.shared(canon), 33422, [0, 0, 1, 2]), "error", "CFAPattern",
+        needs=canon)
+    raw("DNG SamplesPerPixel 4 on a mosaic", lambda: _tag(bases.demo, 277, [4]), "error", "SamplesPerPixel")
 
     # recipes
     for name, toml, mention in [
@@ -84,11 +97,11 @@ def regression_cases(bases: Bases) -> list[Case]:
         ("recipe unknown white-balance mode", '[white_balance]\nmode = "sunny"\n', "mode"),
     ]:
         cases.append(Case(name, ["develop", "in.jpg", "--recipe", "r.toml", "-o", "out.jpg"],
-                          {"r.toml": _const(toml.encode()), "in.jpg": _const(jpeg)}, expect="error",
+                          {"r.toml": _const(toml.encode()), "in.jpg": jpeg}, expect="error",
                           mentions=mention))
 
     # command lines
-    two = {"a.jpg": _const(jpeg), "b.jpg": _const(jpeg)}
+    two = {"a.jpg": jpeg, "b.jpg": jpeg}
     cases.append(Case("-o same.jpg with two inputs", ["develop", "a.jpg", "b.jpg", "-o", "same.jpg"], two,
                       expect="error", mentions="folder"))
     cases.append(Case("--bit-depth 16 with JPEG", ["develop", "a.jpg", "-o", "out.jpg", "--bit-depth", "16"], two,
@@ -109,9 +122,8 @@ def regression_cases(bases: Bases) -> list[Case]:
         cases.append(Case(name, ["video", "clip.mp4", *extra], clip, expect="error", mentions=mention))
 
     # LUT files real-world tools write
-    bom = b"\xef\xbb\xbf" + bases.cube
-    latin1 = b'TITLE "Caf\xe9 \xa9 Studio"\n' + bases.cube
-    for name, data in [("cube with a UTF-8 BOM", bom), ("cube with a Latin-1 title", latin1)]:
+    for name, make in [("cube with a UTF-8 BOM", lambda: b"\xef\xbb\xbf" + bases.cube),
+                       ("cube with a Latin-1 title", lambda: b'TITLE "Caf\xe9 \xa9 Studio"\n' + bases.cube)]:
         cases.append(Case(name, ["develop", "in.jpg", "--look", "l.cube", "-o", "out.jpg"],
-                          {"l.cube": _const(data), "in.jpg": _const(jpeg)}, expect="accepted"))
+                          {"l.cube": make, "in.jpg": jpeg}, expect="accepted"))
     return cases

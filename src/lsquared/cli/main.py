@@ -42,6 +42,9 @@ def _root(
 
 
 def _register_commands() -> None:
+    if _state.get("registered"):      # main() called again in one process (tests, the fuzz suite)
+        return
+    _state["registered"] = True
     for name in COMMAND_MODULES:
         try:
             module = importlib.import_module(f"{__package__}.{name}")
@@ -73,7 +76,9 @@ def main(argv: list[str] | None = None) -> None:
         # not standalone: usage errors arrive here too and become one line like our own
         # errors (click's would be a usage block and a framed panel); a command's exit status
         # (typer.Exit) comes back as the return value
-        status = app(args=args, prog_name="lsquared", standalone_mode=False)
+        if "command" not in _state:      # typer builds the click command once per process
+            _state["command"] = typer.main.get_command(app)
+        status = _state["command"].main(args=args, prog_name="lsquared", standalone_mode=False)
     except UsageError as exc:
         if not exc.format_message():          # a bare command (no_args_is_help): its help was shown
             raise SystemExit(exc.exit_code) from None
@@ -96,8 +101,7 @@ def main(argv: list[str] | None = None) -> None:
             raise
         typer.echo("lsquared: interrupted", err=True)
         raise SystemExit(130) from None
-    if isinstance(status, int) and status:
-        raise SystemExit(status)
+    raise SystemExit(status if isinstance(status, int) else 0)     # as click's standalone mode does
 
 
 if __name__ == "__main__":
