@@ -344,6 +344,16 @@ def test_owner_and_viewer_in_the_browser(server, tmp_path):
             page.goto(server.url + "/albums")
             shoot(page, shots / "share-albums.png")
 
+            # a look file chosen on the album page becomes the album's look
+            page.goto(f"{server.url}/albums/{album_id}")
+            cube = tmp_path / "warm.cube"
+            rows = [f"{min(1.0, r * 1.05):.4f} {g:.4f} {b * 0.9:.4f}" for b in (0, 1) for g in (0, 1) for r in (0, 1)]
+            cube.write_text("TITLE \"warm\"\nLUT_3D_SIZE 2\n" + "\n".join(rows) + "\n")
+            page.set_input_files("#look-file", str(cube))
+            expect(page.locator("#look-status")).to_contain_text("Look applied")
+            expect(page.locator(".page-head")).to_contain_text("look uploaded LUT")      # after its reload
+            assert api.get(f"/api/albums/{album_id}").json()["look"].startswith("file:")
+
             # a revoked link: the open gallery stops updating and says so; a reload is a 404
             assert api.delete("/api/shares/" + link).status_code == 200
             expect(view.locator("#live")).to_have_text("Not updating: reload the page", timeout=20_000)
