@@ -129,20 +129,23 @@ def test_white_level_is_the_scene_white(tmp_path, headroom):
 
 @pytest.mark.parametrize("stops", [1.25, -0.75])
 def test_baseline_exposure_brightens_an_underexposed_raw(tmp_path, stops):
-    """The chart shot ``stops`` under (its white that much further below clipping) with
-    BaselineExposure = +stops develops like the chart shot normally: same brightness, same
-    colours.  (Negative: shot over, darkened back.)"""
-    normal = make_demo_raw(tmp_path / "normal.dng", size=SIZE, noise=False, headroom_ev=1.0)
+    """The chart shot ``stops`` under (its white that much further below clipping) with its
+    BaselineExposure ``stops`` higher develops like the chart shot normally: same brightness,
+    same colours.  (Negative: shot over, darkened back.)  Absolute too: scene white at the
+    sensor's white level is Y = 1 (test above), so a chart whose white sits ``h`` stops under
+    clipping, brightened by ``b``, needs a scale of 2 ** (h - b) to match its truth.  No
+    embedded preview, so that the file's BaselineExposure is all there is to go by."""
+    normal = make_demo_raw(tmp_path / "normal.dng", size=SIZE, noise=False, headroom_ev=1.0,
+                           baseline_exposure=0.5, preview=False)
     under = make_demo_raw(tmp_path / "under.dng", size=SIZE, noise=False, headroom_ev=1.0 + stops,
-                          baseline_exposure=stops)
-    assert lsquared.open_raw(under.path).meta.baseline_exposure == pytest.approx(stops, abs=1e-3)
+                          baseline_exposure=0.5 + stops, preview=False)
+    assert lsquared.open_raw(under.path).meta.baseline_exposure == pytest.approx(0.5 + stops, abs=1e-3)
     a = evaluate_chart(lsquared.develop(normal.path, look="neutral"), normal.patches)
     b = evaluate_chart(lsquared.develop(under.path, look="neutral"), under.patches)
-    # evaluate_chart scales each picture so that its grey patch matches the truth: the scales
-    # must agree (2 ** stops apart if BaselineExposure were ignored)
-    assert b.exposure_scale == pytest.approx(a.exposure_scale, rel=0.03)
+    # 2 ** stops apart if BaselineExposure were ignored
+    assert a.exposure_scale == pytest.approx(2.0 ** 0.5, rel=0.03)
+    assert b.exposure_scale == pytest.approx(2.0 ** 0.5, rel=0.03)
     assert b.mean <= a.mean + 0.3
-    # and switching the baseline off leaves the picture that many stops darker
+    # and switching the baseline off leaves the picture that much darker
     off = lsquared.develop(under.path, look="neutral", exposure__baseline=False)
-    c = evaluate_chart(off, under.patches)
-    assert c.exposure_scale / a.exposure_scale == pytest.approx(2.0 ** stops, rel=0.05)
+    assert evaluate_chart(off, under.patches).exposure_scale == pytest.approx(2.0 ** (1.0 + stops), rel=0.03)
