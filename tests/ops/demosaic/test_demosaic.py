@@ -21,6 +21,31 @@ METHODS = DEMOSAIC_METHODS.names()
 PHASES = ("RGGB", "GRBG", "GBRG", "BGGR")
 # Red site of each phase, and the 2x2 colour layout as channel indices
 RED_SITE = {"RGGB": (0, 0), "GRBG": (0, 1), "GBRG": (1, 0), "BGGR": (1, 1)}
+# How far a method's windows reach (pixels), where more than the 24 that covers the others:
+# ARI's iterated windows grow by one pixel per iteration (kernels/demosaic_ari.py).  The
+# border-sensitive tests below exclude this much and grow their scenes to keep the same interior.
+REACH = {"ari": 104}
+
+
+# Methods whose result depends on a hard per-pixel choice (ARI keeps, per pixel, the iteration
+# whose criterion is smallest): float rounding that differs with the summation order (a
+# mirrored mosaic) or the exposure moves near-ties, so two results that must be equal are
+# equal at almost every pixel, and close at the few where a tie went the other way.
+PER_PIXEL_CHOICE = {"ari"}
+
+
+def assert_equal_but_ties(method: str, a: np.ndarray, b: np.ndarray) -> None:
+    diff = np.abs(a - b)
+    if method not in PER_PIXEL_CHOICE:
+        assert diff.max() < 1e-5
+        return
+    moved = np.count_nonzero(diff.max(axis=-1) >= 1e-5) / diff[..., 0].size
+    assert moved < 0.01, f"{moved:.1%} of the pixels differ"
+    assert diff.max() < 0.05
+
+
+def reach(method: str) -> int:
+    return REACH.get(method, 24)
 
 
 def mosaic_of(rgb: np.ndarray, pattern: str = "RGGB") -> np.ndarray:
@@ -123,23 +148,27 @@ def test_flat_field_is_returned_exactly(method, pattern):
 
 @pytest.mark.parametrize("method", METHODS)
 def test_grey_ramp_is_returned_away_from_borders(method):
-    y, x = np.mgrid[0:96, 0:120].astype(np.float32)
-    grey = 0.1 + 0.004 * x + 0.003 * y
+    m = reach(method)
+    y, x = np.mgrid[0:48 + 2 * m, 0:72 + 2 * m].astype(np.float32)
+    grey = 0.1 + 0.004 * x * (120 / (72 + 2 * m)) + 0.003 * y * (96 / (48 + 2 * m))
     rgb = np.repeat(grey[..., None], 3, axis=2)
     out = demosaic_array(mosaic_of(rgb), "RGGB", method)
     # a ramp is not mirror-symmetric, so the border is excluded: 24 pixels cover the reach
-    # of every method's windows; inside, float32 rounding only
-    assert np.abs(out - rgb)[24:-24, 24:-24].max() < 1e-5
+    # of every method's windows but ARI's; inside, float32 rounding only
+    assert np.abs(out - rgb)[m:-m, m:-m].max() < 1e-5
 
 
 @pytest.mark.parametrize("method", METHODS)
 def test_colour_ramp_is_returned_away_from_borders(method):
-    y, x = np.mgrid[0:96, 0:120].astype(np.float32)
+    m = reach(method)
+    y, x = np.mgrid[0:48 + 2 * m, 0:72 + 2 * m].astype(np.float32)
+    x *= 120 / (72 + 2 * m)         # the same ranges of values whatever the size
+    y *= 96 / (48 + 2 * m)
     rgb = np.stack([0.2 + 0.005 * x, 0.3 + 0.002 * x + 0.004 * y, 0.6 - 0.003 * y], axis=2)
     out = demosaic_array(mosaic_of(rgb), "RGGB", method)
     # each channel a different plane: linear interpolation and the Laplacian corrections are
     # exact on planes (all second differences vanish)
-    assert np.abs(out - rgb)[24:-24, 24:-24].max() < 1e-5
+    assert np.abs(out - rgb)[m:-m, m:-m].max() < 1e-5
 
 
 @pytest.mark.parametrize("method", METHODS)
@@ -156,12 +185,14 @@ def test_values_above_one_are_not_clipped(method):
 @pytest.mark.parametrize("dy,dx,pattern", [(0, 1, "GRBG"), (1, 0, "GBRG"), (1, 1, "BGGR")])
 def test_shifted_mosaic_gives_the_shifted_result(method, dy, dx, pattern):
     rng = np.random.default_rng(2)
-    m = (smooth_scene(90, 110) + 0.05 * rng.standard_normal((90, 110, 3)).astype(np.float32))
+    e = reach(method) + 4
+    h, w = 34 + 2 * e, 54 + 2 * e
+    m = (smooth_scene(h, w) + 0.05 * rng.standard_normal((h, w, 3)).astype(np.float32))
     cfa = mosaic_of(m, "RGGB")
     ref = demosaic_array(cfa, "RGGB", method)
     moved = demosaic_array(cfa[dy:, dx:], pattern, method)
     # the same kernel sees the same samples away from the borders: equal to float rounding
-    assert np.abs(moved - ref[dy:, dx:])[28:-28, 28:-28].max() < 1e-5
+    assert np.abs(moved - ref[dy:, dx:])[e:-e, e:-e].max() < 1e-5
 
 
 @pytest.mark.parametrize("method", METHODS)
@@ -173,8 +204,8 @@ def test_mirrored_mosaic_gives_the_mirrored_result(method):
     # RGGB flipped left-right (even width) is GRBG, upside down (even height) is GBRG
     lr = demosaic_array(np.ascontiguousarray(cfa[:, ::-1]), "GRBG", method)[:, ::-1]
     ud = demosaic_array(np.ascontiguousarray(cfa[::-1, :]), "GBRG", method)[::-1, :]
-    assert np.abs(lr - ref).max() < 1e-5
-    assert np.abs(ud - ref).max() < 1e-5
+    assert_equal_but_ties(method, lr, ref)
+    assert_equal_but_ties(method, ud, ref)
 
 
 @pytest.mark.parametrize("method", METHODS)
@@ -213,7 +244,7 @@ def test_exposure_does_not_change_the_result(method):
     ref = demosaic_array(cfa, "RGGB", method)
     for k in (1e-4, 1e-2, 1e3):
         out = demosaic_array(cfa * np.float32(k), "RGGB", method) / np.float32(k)
-        assert np.abs(out - ref).max() < 1e-5
+        assert_equal_but_ties(method, out, ref)
 
 
 @pytest.mark.parametrize("method", METHODS)

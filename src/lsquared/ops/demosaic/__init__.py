@@ -34,11 +34,12 @@ DEMOSAIC_METHODS.register_lazy("menon2007", f"{__name__}.menon2007:demosaic_meno
 DEMOSAIC_METHODS.register_lazy("gbtf", f"{__name__}.gbtf:demosaic_gbtf2010", aliases=("gbtf2010",))
 DEMOSAIC_METHODS.register_lazy("mlri", f"{__name__}.mlri:demosaic_mlri2014", aliases=("mlri2014",))
 DEMOSAIC_METHODS.register_lazy("rcd", f"{__name__}.rcd:demosaic_rcd")
+DEMOSAIC_METHODS.register_lazy("ari", f"{__name__}.ari:demosaic_ari", aliases=("ari2017",))
 DEMOSAIC_METHODS.register_lazy("auto", f"{__name__}.auto:demosaic_auto")
 
 _FUNCTIONS = {"demosaic_auto": "auto", "demosaic_bilinear": "bilinear", "demosaic_gbtf2010": "gbtf",
               "demosaic_malvar2004": "malvar", "demosaic_menon2007": "menon2007",
-              "demosaic_mlri2014": "mlri", "demosaic_rcd": "rcd"}
+              "demosaic_mlri2014": "mlri", "demosaic_rcd": "rcd", "demosaic_ari": "ari"}
 
 
 def __getattr__(name: str):
@@ -50,7 +51,7 @@ def __getattr__(name: str):
 
 __all__ = ["DEMOSAIC_METHODS", "DemosaicParams", "demosaic", "demosaic_array", "demosaic_auto",
            "demosaic_bilinear", "demosaic_gbtf2010", "demosaic_malvar2004", "demosaic_menon2007",
-           "demosaic_mlri2014", "demosaic_rcd"]
+           "demosaic_mlri2014", "demosaic_rcd", "demosaic_ari"]
 
 
 def demosaic_array(mosaic: np.ndarray, pattern: str = "RGGB", method: str = "auto") -> np.ndarray:
