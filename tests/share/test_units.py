@@ -158,3 +158,22 @@ def test_durations_and_sizes():
     assert parse_size("2G") == 2 << 30 and parse_size("500M") == 500 << 20 and parse_size("1024") == 1024
     with pytest.raises(ParameterError):
         parse_size("lots")
+
+
+def test_redaction_of_a_quicktime_location(tmp_path):
+    import shutil
+    import subprocess
+
+    if shutil.which("ffmpeg") is None:
+        pytest.skip("ffmpeg is not installed")
+    av = pytest.importorskip("av")
+    src = tmp_path / "clip.mov"
+    subprocess.run(["ffmpeg", "-hide_banner", "-loglevel", "error", "-nostdin", "-y", "-f", "lavfi", "-i",
+                    "testsrc2=size=160x90:rate=25:duration=0.2", "-c:v", "libx264", "-pix_fmt", "yuv420p",
+                    "-metadata", "location=+48.8577+002.2950/", str(src)], check=True)
+    assert b"+48.8577+002.2950/" in src.read_bytes()
+    served = tmp_path / "served.mov"
+    served.write_bytes(_patched(src))
+    assert b"48.8577" not in served.read_bytes() and served.stat().st_size == src.stat().st_size
+    with av.open(str(served)) as container:
+        assert sum(1 for _ in container.decode(video=0)) == 5
