@@ -163,6 +163,9 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(api.router)
     app.include_router(public.router)
     app.include_router(resumable.router)          # chunked, resumable uploads (tus protocol)
+    from .lab import router as lab_router
+
+    app.include_router(lab_router)                # the look lab (issue 16)
     import importlib
 
     try:                             # the HTML pages (built beside this module)

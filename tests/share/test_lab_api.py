@@ -1,0 +1,77 @@
+"""The lab's API on the real app: the proxy through the LUT the lab compiles is the picture
+``develop`` writes; save, export and apply to an album; another user sees nothing."""
+
+from __future__ import annotations
+
+import tomllib
+
+import numpy as np
+import pytest
+from fastapi.testclient import TestClient
+
+from lsquared.share import Settings, create_app
+from lsquared.share import service as sv
+from lsquared.share.db import transaction
+
+
+@pytest.fixture(scope="module")
+def env(tmp_path_factory):
+    settings = Settings(data_dir=tmp_path_factory.mktemp("lab-api") / "data", workers=0)
+    app = create_app(settings)
+    with transaction(app.state.sessions) as s:
+        tokens = [sv.new_api_token(s, sv.add_user(s, n, "correct horse").id) for n in ("ann", "bob")]
+    with TestClient(app) as client:
+        yield client, [{"Authorization": f"Bearer {t}"} for t in tokens]
+    app.state.engine.dispose()
+
+
+def test_proxy_through_the_lab_lut_is_the_developed_picture(env, demo_raws, tmp_path):
+    from lsquared.looks.compile import LookLUT
+    from lsquared.looks.library import resolve_look
+    from lsquared.pipeline.run import develop
+
+    client, (ann, _) = env
+    album = client.post("/api/albums", json={"title": "a"}, headers=ann).json()["id"]
+    photo = client.post(f"/api/albums/{album}/photos", params={"name": "d.dng"},
+                        content=demo_raws[0].read_bytes(), headers=ann).json()["id"]
+    r = client.get("/api/lab/proxy", params={"photo": photo}, headers=ann)
+    assert r.status_code == 200, r.text
+    w, h = int(r.headers["x-width"]), int(r.headers["x-height"])
+    vlog = np.frombuffer(r.content, "<u2").reshape(h, w, 3)
+    definition = resolve_look("standard").definition()
+    definition["tone"]["contrast"] = 1.5
+    definition["saturation"] = {"amount": 1.3, "vibrance": 0.2}
+    r = client.post("/api/lab/lut", json={"definition": definition}, headers=ann)
+    assert r.status_code == 200, r.text
+    table = np.frombuffer(r.content, "<f4").reshape(33, 33, 33, 3)
+    lab = LookLUT(table, "srgb").apply(vlog.astype(np.float32) / 65535.0)
+    lab8 = (np.clip(lab, 0, 1) * 255 + 0.5).astype(np.uint8)
+    # the same look saved, exported as TOML and developed as `lsquared develop --look FILE` does
+    assert client.put("/api/lab/looks/mine", json={"definition": definition, "parent": "standard"},
+                      headers=ann).status_code == 200
+    toml = client.get("/api/lab/looks/mine/export", params={"format": "toml"}, headers=ann)
+    path = tmp_path / "mine.toml"
+    path.write_bytes(toml.content)
+    assert tomllib.loads(toml.text)["inherits"] == "standard"
+    developed = np.asarray(develop(demo_raws[0], look=str(path)))
+    assert developed.shape == lab8.shape
+    diff = np.abs(developed.astype(int) - lab8.astype(int))
+    assert np.percentile(diff, 99) < 1.0 and diff.max() <= 1
+
+
+def test_exports_apply_and_privacy(env):
+    client, (ann, bob) = env
+    for fmt, head in (("cube", b"TITLE"), ("vlt", b"# "), ("haldclut", b"\x89PNG")):
+        r = client.get("/api/lab/looks/mine/export", params={"format": fmt}, headers=ann)
+        assert r.status_code == 200 and head in r.content[:200], (fmt, r.content[:80])
+    album = client.get("/api/albums", headers=ann).json()[0]["id"]
+    r = client.post("/api/lab/looks/mine/apply", json={"album": album}, headers=ann)
+    assert r.status_code == 200 and r.json()["rerendering"] == 1 and r.json()["look"].startswith("file:")
+    assert client.get("/api/lab/looks", headers=bob).json()["library"] == []
+    assert client.get("/api/lab/looks/mine", headers=bob).status_code == 404
+    assert client.get("/api/lab/looks/mine/export", headers=bob).status_code == 404
+    assert client.post("/api/lab/looks/mine/apply", json={"album": album}, headers=bob).status_code == 404
+    assert client.get("/api/lab/proxy", params={"photo": 1}, headers=bob).status_code == 404
+    r = client.put("/api/lab/looks/x", json={"definition": {"tone": {"contrast": 99}}}, headers=ann)
+    assert r.status_code == 422 and "outside" in r.json()["detail"]
+    assert client.post("/api/lab/lut", json={"definition": {}}).status_code == 401
