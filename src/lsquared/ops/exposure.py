@@ -22,9 +22,13 @@ from ..schema import param
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ExposureParams:
     ev: float = param(0.0, "exposure compensation in stops", -10.0, 10.0)
-    baseline: bool = param(True, "add the file's BaselineExposure (not with auto)")
+    baseline: bool = param(True, "add the file's default brightness (not with auto): matched to its embedded "
+                           "preview, else its BaselineExposure, else +0.7 EV (estimators/brightness.py)")
     auto: bool = param(False, "measure the exposure from the picture")
     auto_ev: float | None = param(None, "resolved: the measured stops of auto", -10.0, 10.0)
+    baseline_ev: float | None = param(None, "resolved: the default brightness in stops", -10.0, 10.0)
+    baseline_source: str | None = param(None, "resolved: where baseline_ev comes from",
+                                        choices=("preview", "file", "default"))
 
 
 def parse_exposure(text: str) -> ExposureParams:
@@ -50,8 +54,23 @@ def exposure_gain(meta: FrameMeta, params: ExposureParams) -> float:
         if params.auto_ev is None:
             raise ParameterError("automatic exposure is not resolved yet (resolve_exposure)")
         return float(2.0 ** (params.ev + params.auto_ev))
-    stops = params.ev + (meta.baseline_exposure if params.baseline else 0.0)
+    baseline = params.baseline_ev if params.baseline_ev is not None else meta.baseline_exposure
+    stops = params.ev + (baseline if params.baseline else 0.0)
     return float(2.0 ** stops)
+
+
+def resolve_baseline(linear: np.ndarray, matrix: np.ndarray, params: ExposureParams, table: np.ndarray,
+                     preview: np.ndarray | None, declared: float | None) -> ExposureParams:
+    """Fill ``baseline_ev`` (the camera's headroom compensation) for a raw develop: matched to
+    the camera's ``preview`` through the default look's ``table``, else the ``declared``
+    BaselineExposure, else the default (estimators/brightness.py); a no-op with auto
+    exposure, without baseline, and once resolved."""
+    if params.auto or not params.baseline or params.baseline_ev is not None:
+        return params
+    from ..estimators.brightness import default_brightness
+
+    ev, source = default_brightness(linear, matrix, table, preview, declared)
+    return dataclasses.replace(params, baseline_ev=ev, baseline_source=source)
 
 
 def resolve_exposure(linear: np.ndarray, matrix: np.ndarray, params: ExposureParams,

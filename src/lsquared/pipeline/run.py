@@ -35,6 +35,7 @@ from ..ops.sharpen import parse_sharpen, resolve_sharpen, sharpen
 from ..ops.white_balance import parse_white_balance, white_balance
 from .recipe import Recipe
 
+REFERENCE_LOOK = "standard"     # the default look: what "as bright as the camera's picture" is measured with
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".tif", ".tiff", ".heic", ".heif", ".avif", ".webp"}
 _FLAT_OVERRIDES = {
     "look": "look__name",
@@ -201,10 +202,29 @@ def develop_frame(frame: Frame, recipe: Recipe | None = None) -> Picture:
     matrix = camera_to_working_matrix(frame.meta, wb.neutral, recipe.color)
     with watch("exposure"):
         recipe = recipe.replace(exposure=resolve_exposure(frame.data, matrix, recipe.exposure, lut.table))
+        recipe = recipe.replace(exposure=_resolve_baseline(frame, matrix, recipe.exposure))
     matrix = matrix * exposure_gain(frame.meta, recipe.exposure)
     pixels = _finish(frame.data, matrix, look, lut, recipe, frame.meta.orientation, watch)
     return Picture(pixels, exif=frame.meta.exif, space=lut.output_space, recipe=recipe,
                    source=frame.meta.source, timings=watch.timings, warnings=frame.meta.warnings)
+
+
+def _resolve_baseline(frame: Frame, matrix: np.ndarray, params):
+    """The camera's headroom compensation (ops.exposure.resolve_baseline), with what the file
+    says of its own rendering (io.preview) and the default look's LUT to render through."""
+    from ..ops.exposure import resolve_baseline
+
+    if params.auto or not params.baseline or params.baseline_ev is not None:
+        return params
+    from ..io.preview import camera_rendering
+    from ..looks import compile_look, resolve_look
+
+    table = compile_look(resolve_look(REFERENCE_LOOK), output_space="srgb").table
+    if frame.meta.source and Path(frame.meta.source).is_file():
+        rendering = camera_rendering(frame.meta.source)
+        return resolve_baseline(frame.data, matrix, params, table, rendering.preview, rendering.baseline_exposure)
+    # a Frame made in memory: only what its metadata says
+    return resolve_baseline(frame.data, matrix, params, table, None, frame.meta.baseline_exposure)
 
 
 def develop_image(path: Path, recipe: Recipe | None = None) -> Picture:
