@@ -369,8 +369,13 @@ def _libraw_exif(path: Path, other=None, lens=None) -> Exif:
         return getattr(obj, name, None) if obj is not None else None
 
     stamp = libraw(other, "timestamp")
+    make, model = _clean(ex.get("Make")), _clean(ex.get("Model"))
+    if make is None or model is None:       # headerless raws: the camera LibRaw recognised
+        from .libraw_ident import camera_identity
+        found = camera_identity(path)
+        make, model = make or _clean(found[0]), model or _clean(found[1])
     return Exif(
-        make=_clean(ex.get("Make")), model=_clean(ex.get("Model")),
+        make=make, model=model,
         lens_make=_clean(ex.get("LensMake")) or _clean(libraw(lens, "make")),
         lens_model=_clean(ex.get("LensModel")) or _clean(libraw(lens, "model")),
         exposure_time=_positive(ex.get("ExposureTime")) or _positive(libraw(other, "shutter_speed")),
