@@ -28,7 +28,6 @@ measured in the same run is the figure to trust; the load average is printed.
 from __future__ import annotations
 
 import argparse
-import datetime
 import json
 import os
 import statistics
@@ -37,6 +36,8 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+from runinfo import footer, header       # bench scripts run as ``python bench/NAME.py``
 
 REPO = Path(__file__).resolve().parents[1]
 RAW_DIR = Path(os.environ.get("LSQUARED_SHARED", REPO.parent / "shared")) / "data" / "raw"
@@ -99,17 +100,6 @@ def run_process(argv: list[str]) -> tuple[float, float, float]:
     return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024      # Linux: kilobytes
 
 
-def commit() -> str:
-    try:
-        rev = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True,
-                             text=True, check=True).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=REPO,
-                               capture_output=True, text=True).stdout.strip()
-        return rev + (" (working tree differs)" if dirty else "")
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown"
-
-
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--runs", type=int, default=5)
@@ -139,8 +129,8 @@ def main() -> None:
                       "rawpy postprocess + Pillow JPEG",
                       [py, "-c", RAWPY_DEVELOP, str(path), str(tmp / f"{path.stem}-rawpy.jpg"), str(QUALITY)]))
 
-    load_start = os.getloadavg()
-    started = datetime.datetime.now(datetime.timezone.utc)
+    print(header("bench/cold.py", "whole-process (each command a fresh process, start to exit), and one "
+                 "in-process child per file for the warm develop"), flush=True)
     times = {label: ([], [], [], [], [], []) for label, *_ in cases}   # ours s, CPU s, MB; the peer's
     for round_ in range(args.runs + 1):                            # round 0: the warm-up
         for label, ours, _, peer in cases:
@@ -156,11 +146,7 @@ def main() -> None:
                                   str(args.runs), str(QUALITY)], capture_output=True, text=True)
             if out.returncode == 0:
                 warm[path.name] = json.loads(out.stdout.strip().splitlines()[-1])
-    load_end = os.getloadavg()
-
-    print(f"{started:%Y-%m-%d %H:%M} UTC, commit {commit()}, {os.cpu_count()} CPUs, "
-          f"load average {load_start[0]:.2f} at the start, {load_end[0]:.2f} at the end; "
-          f"whole processes, medians of {args.runs} runs after one warm-up, lsquared and peer alternating")
+    print(f"# medians of {args.runs} runs after one warm-up round, lsquared and peer alternating")
     print()
     print("| command | lsquared, s | CPU s | peak MB | peer | peer, s | CPU s | peak MB | peer / lsquared |")
     print("|---|---:|---:|---:|---|---:|---:|---:|---:|")
@@ -190,6 +176,7 @@ def main() -> None:
             print(f"| {path.name} | {cell(whole)} | {cell(w['warm'])} | {cell(extra)} | "
                   f"{cell((floor_t, floor_cpu))} | " + " | ".join(cell(p) for p in w["phases"]) +
                   f" | {cell(first)} |")
+    print(footer())
     for f in tmp.iterdir():
         f.unlink()
     tmp.rmdir()
