@@ -63,10 +63,12 @@ def batch_command(
         raise OutputError("is a file; batch needs an output folder", path=output)
     check_name_template(name)                 # the command's own errors before any folder is made
     inputs = collect_inputs(sources, recursive=recursive, outdir=output)
+    early: dict = {}
+    if scheduler and not dry_run:            # an unreachable scheduler fails before any folder is made
+        early["engine"] = _engine([], workers, memory, scheduler)
     if not dry_run:
         output.mkdir(parents=True, exist_ok=True)
     manifest = Manifest(output, readonly=dry_run)
-    early: dict = {}
 
     def start_workers(new_inputs: list[Path]) -> None:
         """New or changed inputs: start the local workers while they are hashed."""
