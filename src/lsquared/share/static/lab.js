@@ -97,6 +97,16 @@ function setupGL(canvas, w, h, pixels) {
   lab.u = { n: u("n"), split: u("split") };
   gl.viewport(0, 0, w, h);
   lab.gl = gl; lab.w = w; lab.h = h;
+  fit(); window.addEventListener("resize", fit);
+}
+
+/* the picture as large as the stage allows, its aspect kept (pixels are interpolated by the
+   browser only for display; readPixels and the histogram see the proxy's own grid) */
+function fit() {
+  const stage = $("stage"), pad = 36;
+  const scale = Math.min((stage.clientWidth - pad) / lab.w, (stage.clientHeight - pad) / lab.h);
+  $("view").style.width = `${Math.floor(lab.w * scale)}px`;
+  $("view").style.height = `${Math.floor(lab.h * scale)}px`;
 }
 
 function uploadLut(unit, table, n) {
@@ -217,7 +227,8 @@ function paramControl(step, param, values, onInput) {
   } else if (param.kind === "number" || param.kind === "hue") {
     const [lo, hi] = param.range;
     const input = document.createElement("input");
-    input.type = "range"; input.min = lo; input.max = hi; input.step = (hi - lo) / 1000;
+    input.type = "range"; input.min = lo; input.max = hi;
+    input.step = 10 ** Math.floor(Math.log10(hi - lo)) / 1000;   // defaults lie on the grid
     input.value = param.kind === "hue" ? hueValue(value) : value;
     input.dataset.step = step; input.dataset.param = param.name;
     if (param.kind === "hue") input.className = "hue";
