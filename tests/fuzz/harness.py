@@ -244,6 +244,8 @@ def judge(case: Case, result: dict, folder: Path, before: dict[str, str]) -> tup
         return "hang", f"no answer in {TIME_LIMIT_S:g} s"
     if isinstance(rc, str):
         return "crash", rc
+    if rc == 2 and not err.strip() and "Usage:" in result["stdout"]:
+        return "error", "a bare command: its help shown"      # click's no_args_is_help
     if rc in (1, 2):
         lines = [ln for ln in err.splitlines() if ln.strip() and not _NOTICE.match(ln)]
         errors = [ln for ln in lines if _ERROR_LINE.match(ln)]

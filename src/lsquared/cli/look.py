@@ -9,6 +9,9 @@ import typer
 
 from ..errors import OutputError, ParameterError
 from ..io.atomic import refuse_input_as_output
+from ..color.spaces import INPUT_SPACES, OUTPUT_SPACES
+from ..looks.steps import ImportedLut
+from .common import choices_text, default_of, shown_default
 
 DIR_OPTION = typer.Option(None, "--dir", help="Also look for user looks in this folder (repeatable).")
 FORMATS = {"cube": ".cube", "vlt": ".vlt", "haldclut": ".png"}
@@ -102,11 +105,11 @@ def _print_swatch(look, console) -> None:
 
 def export_command(
     name: str = typer.Argument(..., help="Look name or .toml/.cube/.vlt file."),
-    fmt: str = typer.Option("cube", "--format", help="cube, vlt or haldclut."),
+    fmt: str = typer.Option("cube", "--format", metavar="FORMAT", help=f"LUT file format: {', '.join(FORMATS)}."),
     output: Path = typer.Option(..., "-o", "--output", help="File to write."),
-    size: Optional[int] = typer.Option(None, "--size", help="Grid points per axis. [default: the look's (33), 17 for vlt, 64 for haldclut]"),
-    output_space: str = typer.Option("srgb", "--output-space", help="srgb, display-p3, rec2020, rec709 (video) or vlog."),
-    input_space: Optional[str] = typer.Option(None, "--input-space", help="What the LUT takes: vlog, srgb, rec709, display-p3, rec2020. [default: vlog; srgb for haldclut]"),
+    size: Optional[int] = typer.Option(None, "--size", metavar="N", help="Grid points per axis." + shown_default("the look's (33), 17 for vlt, 64 for haldclut")),
+    output_space: str = typer.Option("srgb", "--output-space", metavar="SPACE", help=f"What the LUT produces: {', '.join((*OUTPUT_SPACES, 'rec709', 'vlog'))} (rec709: video)."),
+    input_space: Optional[str] = typer.Option(None, "--input-space", metavar="SPACE", help=f"What the LUT takes: {', '.join(INPUT_SPACES)}." + shown_default("vlog; srgb for haldclut")),
     dirs: Optional[list[Path]] = DIR_OPTION,
     overwrite: bool = typer.Option(False, "--overwrite", help="Replace an existing file."),
 ) -> None:
@@ -130,8 +133,8 @@ def export_command(
 def import_command(
     file: Path = typer.Argument(..., help="A .cube (1D or 3D) or .vlt file."),
     name: str = typer.Option(..., "--name", help="Name of the new look (letters, digits, - and _)."),
-    input_space: str = typer.Option("vlog", "--input-space", help="What the LUT takes: vlog, rec709 or srgb."),
-    output_space: str = typer.Option("srgb", "--output-space", help="What it produces: srgb, rec709, display-p3, rec2020 or vlog."),
+    input_space: str = typer.Option(default_of(ImportedLut, "input_space"), "--input-space", metavar="SPACE", help=f"What the LUT takes: {choices_text(ImportedLut, 'input_space')}."),
+    output_space: str = typer.Option(default_of(ImportedLut, "output_space"), "--output-space", metavar="SPACE", help=f"What it produces: {choices_text(ImportedLut, 'output_space')}."),
     description: str = typer.Option("", "--description", help="One line about the look."),
     overwrite: bool = typer.Option(False, "--overwrite", help="Replace a user look of that name."),
 ) -> None:
@@ -147,7 +150,7 @@ def import_command(
 def preview_command(
     input: Path = typer.Argument(..., help="A raw file or an image (JPEG/PNG/TIFF)."),
     output: Path = typer.Option(..., "-o", "--output", help="Contact sheet to write (.jpg or .png)."),
-    looks: Optional[str] = typer.Option(None, "--looks", help="Comma-separated looks. [default: all]"),
+    looks: Optional[str] = typer.Option(None, "--looks", metavar="LOOKS", help="Comma-separated looks." + shown_default("all")),
     width: int = typer.Option(480, "--width", min=64, max=4000, help="Width of each picture."),
     input_space: Optional[str] = typer.Option(None, "--input-space", help="Colour space of an image input (srgb, display-p3, rec709, rec2020, vlog)."),
     dirs: Optional[list[Path]] = DIR_OPTION,
