@@ -57,6 +57,15 @@ def test_proxy_through_the_lab_lut_is_the_developed_picture(env, demo_raws, tmp_
     assert developed.shape == lab8.shape
     diff = np.abs(developed.astype(int) - lab8.astype(int))
     assert np.percentile(diff, 99) < 1.0 and diff.max() <= 1
+    # `lsquared video --look FILE`: the same look (digest the lab reported), compiled for Rec.709
+    from lsquared.looks import compile_look
+    from lsquared.looks.model import look_from_definition
+    from lsquared.video.grade import prepare_look
+
+    assert resolve_look(str(path)).digest == r.headers["x-look-digest"]
+    video = prepare_look(path)
+    lab_look = look_from_definition("lab", "", definition, where="lab")
+    assert np.array_equal(video.table, compile_look(lab_look, "rec709").table)
 
 
 def test_exports_apply_and_privacy(env):
