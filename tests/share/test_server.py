@@ -156,8 +156,8 @@ def test_restart_after_sigkill_develops_everything_once(tmp_path, demo_raws):
     finally:
         srv.kill()
     # nothing of the killed server is left running
-    out = subprocess.run(["pgrep", "-f", f"--data {data}"], capture_output=True, text=True)
-    assert out.stdout.strip() == ""
+    out = subprocess.run(["pgrep", "-f", "--", f"--data {data}"], capture_output=True, text=True)
+    assert out.returncode == 1 and out.stdout.strip() == ""          # 1: no process matched
 
     srv2 = ServerProcess(data, workers=1, port=srv.port).start()
     try:
