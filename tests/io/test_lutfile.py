@@ -238,3 +238,21 @@ def test_cube_1d_write_round_trip(tmp_path):
     lut = read_cube(p)
     assert lut.table3d is None and lut.table1d.shape == (1024, 3)
     assert np.abs(lut.table1d - curve).max() < 1e-6
+
+
+def test_cube_with_bom_or_latin1_title_is_read(tmp_path):
+    """Real-world .cube files: a UTF-8 byte-order mark (Windows editors) and a Latin-1 title
+    (Resolve exports, older tools) are read, with the same table as the plain file."""
+    t = _table(5)
+    plain = tmp_path / "plain.cube"
+    write_cube(plain, t, title="plain")
+    body = plain.read_bytes()
+    for name, data in [("bom.cube", b"\xef\xbb\xbf" + body),
+                       ("latin1.cube", body.replace(b'TITLE "plain"', b'TITLE "Caf\xe9 cr\xe8me \xa9"'))]:
+        (tmp_path / name).write_bytes(data)
+        lut = read_cube(tmp_path / name)
+        np.testing.assert_array_equal(lut.table3d, read_cube(plain).table3d)
+    assert read_cube(tmp_path / "latin1.cube").title == "Café crème ©"
+    (tmp_path / "bin.cube").write_bytes(body.replace(b'TITLE "plain"', b'TITLE "\x01\x02\xff"'))
+    with pytest.raises(LutFormatError, match="line 1: not text"):
+        read_cube(tmp_path / "bin.cube")
