@@ -177,3 +177,12 @@ def test_redaction_of_a_quicktime_location(tmp_path):
     assert b"48.8577" not in served.read_bytes() and served.stat().st_size == src.stat().st_size
     with av.open(str(served)) as container:
         assert sum(1 for _ in container.decode(video=0)) == 5
+
+
+def test_sniffing_refuses_a_raw_no_decoder_reads(raw_dir):
+    from lsquared.share.sniff import NotMedia, sniff
+
+    with pytest.raises(NotMedia):
+        sniff(raw_dir / "unsupported" / "gopro-hero6-12mp.gpr")
+    assert sniff(raw_dir / "kodak-dc50-0.4mp.kdc").kind == "raw"
+    assert sniff(raw_dir / "canon-550d-magiclantern-2mp.dng").media_type == "image/x-adobe-dng"

@@ -58,6 +58,10 @@ def _raw(path: Path) -> Sniffed | None:
 
     try:
         if dngtags.read_dng_tags(path) is not None:
+            # tags alone (cheap); a DNG whose compression no decoder here reads (GoPro's VC-5
+            # GPR) is refused now rather than failing in the worker
+            if str(read_metadata(path).extra.get("decoder", "")).startswith("none"):
+                return None
             return Sniffed("raw", "image/x-adobe-dng", ".dng")
         read_metadata(path)
     except LsquaredError:
