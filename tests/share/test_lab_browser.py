@@ -101,11 +101,12 @@ def test_lab_live_edit_matches_develop_and_exports(tmp_path):
 
                 # the change-to-picture latency over 20 moves (PageUp/PageDown on the slider)
                 slider.focus()
-                page.evaluate("() => { window.lab.latencies = []; }")
+                page.evaluate("() => { window.lab.latencies = []; window.lab.parts = []; }")
                 for i in range(20):
                     page.keyboard.press("PageDown" if i % 2 else "PageUp")
                     wait_for(lambda: page.evaluate("() => window.lab.latencies.length") >= i + 1, 30, 0.005)
                 latencies = page.evaluate("() => window.lab.latencies")
+                parts = page.evaluate("() => window.lab.parts")
                 page.locator("input[data-step=saturation][data-param=amount]").fill("1.6")
                 page.check("#split")
                 page.evaluate("() => document.querySelector('.lab-side').scrollTo(0, 0)")
@@ -138,6 +139,8 @@ def test_lab_live_edit_matches_develop_and_exports(tmp_path):
     lat = np.array(latencies)
     print(f"change-to-picture latency over {lat.size} moves: median {np.median(lat):.1f} ms, "
           f"p95 {np.percentile(lat, 95):.1f} ms (load {open('/proc/loadavg').read().split()[0]})")
+    for key in ("wait", "lut", "draw"):
+        print(f"  of which {key}: median {np.median([q[key] for q in parts]):.1f} ms")
     assert lat.size == 20
     shots = os.environ.get("LSQUARED_SCREENSHOTS")
     if shots:

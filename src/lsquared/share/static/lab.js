@@ -49,7 +49,7 @@ void main() {
 
 const lab = {
   schema: null, def: null, parent: "standard", before: null, undo: [], redo: [],
-  latencies: [], pending: null, inFlight: false, drawn: 0, gl: null, size: 33, imported: false,
+  latencies: [], parts: [], pending: null, inFlight: false, drawn: 0, gl: null, size: 33, imported: false,
 };
 window.lab = lab;      // read by the browser test (latencies, drawn frames, pixels)
 
@@ -155,7 +155,7 @@ function histogram() {
   ["#e5484d", "#46a758", "#3e63dd"].forEach((colour, k) => {
     ctx.fillStyle = colour;
     for (let i = 0; i < 256; i++) {
-      const v = Math.min(1, bins[k][i] / top) * c.height;
+      const v = Math.sqrt(Math.min(1, bins[k][i] / top)) * c.height;   // sqrt: flat areas don't flatten the rest
       ctx.fillRect(i, c.height - v, 1, v);
     }
   });
@@ -170,7 +170,10 @@ async function fetchLut(definition) {
 }
 
 function changed(t0) {
-  lab.pending = { def: structuredClone(lab.def), t0 };
+  const text = JSON.stringify(lab.def);
+  if (text === lab.queued) return;       // a slider's "change" after its last "input": nothing new
+  lab.queued = text;
+  lab.pending = { def: JSON.parse(text), t0 };
   if (!lab.inFlight) pump();
 }
 
@@ -179,9 +182,12 @@ async function pump() {
   while (lab.pending) {
     const { def, t0 } = lab.pending; lab.pending = null;
     try {
+      const t1 = performance.now();
       const { table, n, digest } = await fetchLut(def);
+      const t2 = performance.now();
       uploadLut(1, table, n);
       draw();
+      lab.parts.push({ wait: t1 - (t0 ?? t1), lut: t2 - t1, draw: performance.now() - t2 });
       $("digest").textContent = `look digest ${digest}`;
       status("");
       // the frame after the draw: the picture is on screen
@@ -338,6 +344,7 @@ function restore(from, to) {
 async function startFrom(name) {
   const look = await (await api(`/api/lab/looks/${encodeURIComponent(name)}`)).json();
   lab.def = look.definition; lab.parent = name; lab.undo = []; lab.redo = []; lab.imported = false;
+  lab.queued = JSON.stringify(lab.def);
   if (!look.builtin) { $("name").value = name; $("description").value = look.description || ""; }
   updateUndo(); buildSteps(); exportsFor(look.builtin ? null : name);
   lab.before = await fetchLut(look.definition);
