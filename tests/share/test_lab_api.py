@@ -84,3 +84,17 @@ def test_exports_apply_and_privacy(env):
     r = client.put("/api/lab/looks/x", json={"definition": {"tone": {"contrast": 99}}}, headers=ann)
     assert r.status_code == 422 and "outside" in r.json()["detail"]
     assert client.post("/api/lab/lut", json={"definition": {}}).status_code == 401
+
+
+def test_a_raw_uploaded_into_the_lab(env, demo_raws):
+    client, (ann, bob) = env
+    r = client.post("/api/lab/raws", content=demo_raws[1].read_bytes(), headers=ann)
+    assert r.status_code == 201, r.text
+    sha = r.json()["raw"]
+    r = client.get("/api/lab/proxy", params={"raw": sha}, headers=ann)
+    assert r.status_code == 200 and len(r.content) == int(r.headers["x-width"]) * int(r.headers["x-height"]) * 6
+    assert client.get("/api/lab/proxy", params={"raw": sha}, headers=bob).status_code == 404
+    r = client.post("/api/lab/raws", content=b"not a raw at all" * 100, headers=ann)
+    assert r.status_code == 415 and r.json()["detail"].startswith("raw refused")
+    r = client.post("/api/lab/import", params={"name": "x.cube"}, content=b"LUT_3D_SIZE 2\n0 0 0\n", headers=ann)
+    assert r.status_code == 415
