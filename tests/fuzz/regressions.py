@@ -81,6 +81,8 @@ def regression_cases(bases: Bases) -> list[Case]:
         needs=canon)
     raw("DNG random CFA pattern", lambda: _tag(bases.shared(canon), 33422, [0, 0, 1, 2]), "error", "CFAPattern",
         needs=canon)
+    raw("DNG CFA pattern RBGR (found by the fuzz suite: a traceback in the demosaic)",
+        lambda: _tag(bases.demo, 33422, [0, 2, 1, 0]), "error", "CFAPattern")
     raw("DNG SamplesPerPixel 4 on a mosaic", lambda: _tag(bases.demo, 277, [4]), "error", "SamplesPerPixel")
 
     # recipes
@@ -113,6 +115,11 @@ def regression_cases(bases: Bases) -> list[Case]:
                       expect="error", mentions="exposure"))
     cases.append(Case("never write over the input", ["develop", "a.jpg", "-o", "a.jpg", "--overwrite"], two,
                       expect="error", mentions="input"))
+
+    # found by the fuzz suite: a Latin-1 byte read as a Unicode digit
+    cases.append(Case("vlt row with a superscript digit", ["develop", "in.jpg", "--look", "l.vlt", "-o", "out.jpg"],
+                      {"l.vlt": lambda: bases.vlt.replace(b"\n0 ", b"\n\xb30 ", 1), "in.jpg": jpeg},
+                      expect="error", mentions="line"))
 
     # video options the encoder would answer with a bare "Invalid argument"
     clip = {"clip.mp4": lambda: bases.clip}

@@ -166,6 +166,12 @@ def _sha256(path: Path) -> str:
     return h.hexdigest()
 
 
+def _decimal(token: str) -> bool:
+    """ASCII digits only: str.isdigit also takes '³' and other Unicode digits that int() refuses
+    (a Latin-1 byte 0xB3 in a damaged file decodes to '³')."""
+    return token.isascii() and token.isdigit()
+
+
 def _floats(lines: _Lines, text: str, count: int, what: str) -> list[float]:
     parts = text.split()
     if len(parts) != count:
@@ -181,7 +187,7 @@ def _floats(lines: _Lines, text: str, count: int, what: str) -> list[float]:
 
 def _size_value(lines: _Lines, text: str, lo: int, hi: int) -> int:
     parts = text.split()
-    if len(parts) != 2 or not parts[1].isdigit():
+    if len(parts) != 2 or not _decimal(parts[1]):
         raise lines.error(f"bad size line {text[:60]!r}: expected '{parts[0]} N'")
     n = int(parts[1])
     if not lo <= n <= hi:
@@ -210,7 +216,7 @@ def _read_rows(lines: _Lines, rows: int, parse_row, bounds=None, integers=False)
         try:
             tokens = " ".join(t for _, t in batch).split()
             flat = np.array(tokens, dtype=np.float64)
-            if integers and not all(t.isdigit() for t in tokens):
+            if integers and not all(_decimal(t) for t in tokens):
                 raise ValueError
             if flat.size == 3 * len(batch) and all(len(t.split()) == 3 for _, t in batch):
                 values = flat.reshape(-1, 3)
@@ -343,7 +349,7 @@ def read_vlt(path: str | os.PathLike) -> LutData:
 
         def parse(text: str):
             parts = text.split()
-            if len(parts) != 3 or not all(p.isdigit() for p in parts):
+            if len(parts) != 3 or not all(_decimal(p) for p in parts):
                 raise lines.error(f"row must be three integers 0..{VLT_MAX}: {text[:60]!r}")
             values = [int(p) for p in parts]
             if max(values) > VLT_MAX:

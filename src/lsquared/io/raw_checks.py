@@ -77,8 +77,13 @@ def _cfa_is_plausible(repeat, pattern, plane_colors) -> str | None:
     grid = np.asarray(pattern).reshape(rows, cols)
     if (rows, cols) == (2, 2):
         # three colours in 2x2: a Bayer pattern, the doubled colour on a diagonal; four: CYGM, RGBE
-        if len(colors) == 3 and not (grid[0, 0] == grid[1, 1] or grid[0, 1] == grid[1, 0]):
-            return f"CFAPattern {tuple(pattern)} is not a Bayer arrangement (the doubled colour must be diagonal)"
+        if len(colors) == 3:
+            from ..frame import CFA_PATTERNS
+
+            letters = "".join("RGB"[c] if c < 3 else "?" for c in pattern)
+            if letters not in CFA_PATTERNS:
+                return (f"CFAPattern {tuple(pattern)} ({letters}) is not a Bayer arrangement "
+                        f"(one of {', '.join(CFA_PATTERNS)}: green doubled on a diagonal)")
         return None
     # larger repeats (X-Trans): every row and every column sees every colour
     full = all(set(r) == colors for r in grid) and all(set(c) == colors for c in grid.T)
