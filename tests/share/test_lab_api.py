@@ -98,3 +98,29 @@ def test_a_raw_uploaded_into_the_lab(env, demo_raws):
     assert r.status_code == 415 and r.json()["detail"].startswith("raw refused")
     r = client.post("/api/lab/import", params={"name": "x.cube"}, content=b"LUT_3D_SIZE 2\n0 0 0\n", headers=ann)
     assert r.status_code == 415
+
+
+def test_an_imported_lut_saved_in_the_library(env, tmp_path):
+    from lsquared.looks import compile_look, resolve_look
+    from lsquared.looks.export import export_look
+
+    client, (ann, bob) = env
+    cube = export_look(resolve_look("vivid"), tmp_path / "vivid.cube", "cube")
+    r = client.post("/api/lab/import", params={"name": "vivid.cube", "save": "my-vivid"},
+                    content=cube.read_bytes(), headers=ann)
+    assert r.status_code == 200, r.text
+    shown = np.frombuffer(r.content, "<f4").reshape(33, 33, 33, 3)
+    # a 33-point .cube of a look, re-sampled at the same grid, is that look's table
+    assert np.abs(shown - compile_look(resolve_look("vivid"), "srgb", 33).table).max() < 1e-5
+    assert {"name": "my-vivid", "parent": ""} in client.get("/api/lab/looks", headers=ann).json()["library"]
+    look = client.get("/api/lab/looks/my-vivid", headers=ann).json()
+    assert look["imported"] and look["builtin"] is False
+    lut = client.get("/api/lab/looks/my-vivid/lut", headers=ann)
+    assert lut.content == r.content
+    assert client.get("/api/lab/looks/my-vivid/export", params={"format": "cube"}, headers=ann).status_code == 200
+    r = client.get("/api/lab/looks/my-vivid/export", params={"format": "toml"}, headers=ann)
+    assert r.status_code == 422 and ".cube" in r.json()["detail"]
+    r = client.put("/api/lab/looks/my-vivid-punchy", json={"parent": "my-vivid", "definition": {"tone": {"contrast": 1.4}}},
+                   headers=ann)
+    assert r.status_code == 422 and "cannot also have" in r.json()["detail"]
+    assert client.get("/api/lab/looks/my-vivid/lut", headers=bob).status_code == 404

@@ -211,11 +211,24 @@ def get_look(name: str, request: Request, who: Owner) -> dict:
         except LsquaredError as exc:
             raise _bad(exc, 404) from None
         row = looklib.row_of(s, who.user_id, name)
-    if look.lut is not None:
-        raise HTTPException(422, f"look '{name}' is an imported LUT; the lab edits parametric looks")
     return {"name": name, "description": look.description, "definition": look.definition(),
             "parent": row.parent if row else None, "toml": row.toml if row else None,
-            "builtin": row is None}
+            "builtin": row is None, "imported": look.lut is not None}
+
+
+@router.get("/api/lab/looks/{name}/lut")
+async def look_lut(name: str, request: Request, who: Owner) -> Response:
+    """Any built-in or library look (an imported LUT too) as the lab's LUT."""
+    def run() -> bytes:
+        with _db(request) as s:
+            try:
+                look = looklib.resolve(s, who.user_id, name)
+            except LsquaredError as exc:
+                raise _bad(exc, 404) from None
+        return np.ascontiguousarray(compile_table(look), dtype="<f4").tobytes()
+
+    return Response(await anyio.to_thread.run_sync(run), media_type="application/octet-stream",
+                    headers={"X-Lut-Size": str(LUT_SIZE)})
 
 
 @router.put("/api/lab/looks/{name}")
@@ -258,9 +271,12 @@ async def export(name: str, request: Request, who: Owner, format: str = "toml") 
         with _db(request) as s:
             try:
                 look = looklib.resolve(s, who.user_id, name)
-                text = looklib.portable_toml(s, who.user_id, name)
             except LsquaredError as exc:
                 raise _bad(exc, 404) from None
+            try:
+                text = looklib.portable_toml(s, who.user_id, name) if format == "toml" else ""
+            except LsquaredError as exc:
+                raise _bad(exc) from None
         return _export(look, text, format)
 
     data = await anyio.to_thread.run_sync(run)
@@ -302,9 +318,10 @@ async def apply(name: str, body: ApplyIn, request: Request, who: Owner) -> dict:
 
 
 @router.post("/api/lab/import")
-async def import_lut(request: Request, who: Owner, name: str = "look.cube") -> dict:
+async def import_lut(request: Request, who: Owner, name: str = "look.cube", save: str | None = None) -> Response:
     """A .cube/.vlt as the starting point: its table sampled at the lab's grid, for the page
-    to show (an imported LUT's look has no sliders; save it with ``lsquared look import``)."""
+    to show (an imported LUT's look has no sliders).  With ``save=NAME`` it is also kept
+    (content-addressed in the store) as a look of the owner's library."""
     from ..io.lutfile import read_lut
 
     body = await request.body()
@@ -325,7 +342,19 @@ async def import_lut(request: Request, who: Owner, name: str = "look.cube") -> d
                 raise HTTPException(415, f"LUT refused: {exc.one_line().replace(str(path), name)}") from None
             look = Look(name="imported", lut=ImportedLut(file=str(path)), lut_data=data,
                         lut_sha256=data.sha256)
-            return np.ascontiguousarray(compile_table(look), dtype="<f4").tobytes()
+            table = np.ascontiguousarray(compile_table(look), dtype="<f4").tobytes()
+            if save:
+                from ..io.atomic import atomic_write_bytes
+
+                kept = request.app.state.store.look_file(f"{hashlib.sha256(body).hexdigest()}{suffix}")
+                if not kept.exists():
+                    atomic_write_bytes(kept, body)
+                try:
+                    with _db(request) as s:
+                        looklib.save_imported(s, who.user_id, save, kept)
+                except LsquaredError as exc:
+                    raise _bad(exc) from None
+            return table
 
     return Response(await anyio.to_thread.run_sync(run), media_type="application/octet-stream",
                     headers={"X-Lut-Size": str(LUT_SIZE)})

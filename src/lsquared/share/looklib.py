@@ -10,6 +10,7 @@ looks are never visible to or resolvable by another (every query is by ``user_id
 from __future__ import annotations
 
 import tomllib
+from pathlib import Path
 
 from sqlalchemy import Float, ForeignKey, Integer, String, Text, UniqueConstraint, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
@@ -64,6 +65,8 @@ def _definition_chain(s: Session, user_id: int, name: str, depth: int = 0) -> tu
     if row is None:
         raise ParameterError(f"no look named '{name}' in your library or the built-in looks")
     child = tomllib.loads(row.toml)
+    if not row.parent:                   # an imported LUT: the whole look, no parent
+        return {k: v for k, v in child.items() if k not in ("name", "description")}, child.get("description", "")
     parent_def, _ = _definition_chain(s, user_id, row.parent, depth + 1)
     return merge_definitions(parent_def, child), child.get("description", "")
 
@@ -82,6 +85,8 @@ def root_builtin(s: Session, user_id: int, name: str) -> str:
         row = row_of(s, user_id, name)
         if row is None or seen > MAX_DEPTH:
             raise ParameterError(f"no look named '{name}' in your library or the built-in looks")
+        if not row.parent:
+            raise ParameterError(f"look '{name}' is an imported LUT: download it as .cube or .vlt")
         name, seen = row.parent, seen + 1
     return name
 
@@ -132,7 +137,7 @@ def save(s: Session, user_id: int, name: str, parent: str, definition: dict,
                          where=f"look '{name}'")
     # the new parent must not already descend from this look (a cycle)
     probe, depth = parent, 0
-    while probe not in builtin_names() and depth <= MAX_DEPTH:
+    while probe and probe not in builtin_names() and depth <= MAX_DEPTH:
         if probe == name:
             raise ParameterError(f"look '{name}' cannot inherit from its own descendant '{parent}'")
         probe, depth = row_of(s, user_id, probe).parent, depth + 1
@@ -144,6 +149,26 @@ def save(s: Session, user_id: int, name: str, parent: str, definition: dict,
         s.add(row)
     else:
         row.parent, row.toml, row.updated_at = parent, text, now()
+    s.flush()
+    return row
+
+
+def save_imported(s: Session, user_id: int, name: str, lut_file: Path, description: str = "") -> LabLook:
+    """Save a .cube/.vlt (kept by the caller at ``lut_file``, an absolute path) as a library
+    look of its own: ``[lut] file = ...``, no parent (a LUT look takes no parametric steps)."""
+    import tomli_w
+
+    name = valid_name(name)
+    text = tomli_w.dumps({"name": name, "description": description, "lut": {"file": str(lut_file)}})
+    look_from_definition(name, description, {"lut": {"file": str(lut_file)}}, where=f"look '{name}'")
+    row = row_of(s, user_id, name)
+    if row is None:
+        row = LabLook(user_id=user_id, name=name, parent="", toml=text)
+        s.add(row)
+    else:
+        if any(r.parent == name for r in library(s, user_id)):
+            raise ParameterError(f"look '{name}' is the parent of other looks; import under another name")
+        row.parent, row.toml, row.updated_at = "", text, now()
     s.flush()
     return row
 
