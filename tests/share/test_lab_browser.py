@@ -112,6 +112,16 @@ def test_lab_live_edit_matches_develop_and_exports(tmp_path):
                 page.evaluate("() => document.querySelector('.lab-side').scrollTo(0, 0)")
                 time.sleep(1.0)
                 page.screenshot(path=str(tmp_path / "lab.png"))
+
+                # a .cube imported through the page, kept in the library under the name given
+                from lsquared.looks import resolve_look
+                from lsquared.looks.export import export_look
+
+                cube = export_look(resolve_look("vivid"), tmp_path / "vivid.cube", "cube")
+                page.fill("#name", "imported-vivid")
+                page.set_input_files("#importfile", str(cube))
+                wait_for(lambda: "into your library as 'imported-vivid'" in page.inner_text("#status"), 30)
+                assert page.locator("#start option[value=imported-vivid]").count() == 1
                 assert not errors, errors
             finally:
                 browser.close()

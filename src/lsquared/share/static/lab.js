@@ -346,8 +346,15 @@ async function startFrom(name) {
   lab.def = look.definition; lab.parent = name; lab.undo = []; lab.redo = []; lab.imported = false;
   lab.queued = JSON.stringify(lab.def);
   if (!look.builtin) { $("name").value = name; $("description").value = look.description || ""; }
-  updateUndo(); buildSteps(); exportsFor(look.builtin ? null : name);
-  lab.before = await fetchLut(look.definition);
+  updateUndo(); exportsFor(look.builtin ? null : name);
+  if (look.imported) {             // an imported LUT: shown as it is, no sliders
+    lab.imported = true; $("steps").replaceChildren();
+    const r = await api(`/api/lab/looks/${encodeURIComponent(name)}/lut`);
+    lab.before = { table: new Float32Array(await r.arrayBuffer()), n: +r.headers.get("X-Lut-Size") };
+  } else {
+    buildSteps();
+    lab.before = await fetchLut(look.definition);
+  }
   uploadLut(1, lab.before.table, lab.before.n);
   await setBefore();
 }
@@ -377,6 +384,7 @@ async function refreshLooks(selected) {
 async function save() {
   const name = $("name").value.trim();
   if (!name) { status("give the look a name"); $("name").focus(); return; }
+  if (lab.imported) { status("an imported LUT is kept by importing it with a name; pick a look to edit"); return; }
   try {
     const body = { definition: lab.def, parent: lab.parent === name ? (await parentOf(name)) : lab.parent, description: $("description").value };
     await api(`/api/lab/looks/${encodeURIComponent(name)}`, { method: "PUT", json: body });
@@ -433,10 +441,13 @@ async function init() {
   $("importfile").addEventListener("change", async () => {
     const f = $("importfile").files[0]; if (!f) return;
     try {
-      const r = await api(`/api/lab/import?name=${encodeURIComponent(f.name)}`, { method: "POST", body: f });
+      const keep = $("name").value.trim();
+      const q = `name=${encodeURIComponent(f.name)}` + (keep ? `&save=${encodeURIComponent(keep)}` : "");
+      const r = await api(`/api/lab/import?${q}`, { method: "POST", body: f });
       uploadLut(1, new Float32Array(await r.arrayBuffer()), +r.headers.get("X-Lut-Size"));
-      lab.imported = true; draw();
-      status(`showing ${f.name}; keep it with: lsquared look import ${f.name}`);
+      lab.imported = true; $("steps").replaceChildren(); draw();
+      if (keep) { await refreshLooks(keep); exportsFor(keep); lab.saved = keep; }
+      status(keep ? `imported ${f.name} into your library as '${keep}'` : `showing ${f.name}; give a name first to keep it`);
     } catch (e) { status(e.message); }
   });
   const picture = $("picture");
