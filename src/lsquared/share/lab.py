@@ -30,7 +30,7 @@ from typing import Annotated, Any
 import anyio
 import numpy as np
 from fastapi import APIRouter, Depends, HTTPException, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel, Field
 
 from ..errors import LsquaredError
@@ -38,7 +38,6 @@ from . import looklib
 from . import service as sv
 from .auth import Principal, owner
 from .db import transaction
-from .models import Album
 
 router = APIRouter()
 Owner = Annotated[Principal, Depends(owner)]
