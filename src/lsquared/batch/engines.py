@@ -61,6 +61,9 @@ def read_ahead(path: str) -> None:
 
 
 def _init_local_worker() -> None:
+    from ..process import die_with_parent
+
+    die_with_parent()         # a batch killed with SIGKILL leaves no idle workers behind
     os.environ.update(_ONE_THREAD_ENV)
     # Ctrl-C reaches the whole process group: an idle worker ignores it (no traceback from
     # its queue), a busy one stops its file (``_local_task``), removing its temporary file

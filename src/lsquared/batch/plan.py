@@ -24,13 +24,10 @@ from pathlib import Path
 from ..errors import InputError, LsquaredError, ParameterError
 from ..pipeline.recipe import Recipe, recipe_from_dict, recipe_to_dict, recipe_to_toml
 from .manifest import MANIFEST_NAME, Manifest
-from .task import Result, Task, file_sha256
+from ..io.files import PICTURE_SUFFIXES, RAW_SUFFIXES, file_sha256
+from .task import Result, Task
 
 # what a folder contributes: LibRaw's common raw formats and the pictures develop accepts
-RAW_SUFFIXES = frozenset(
-    ".3fr .ari .arw .bay .cap .cr2 .cr3 .crw .dcr .dcs .dng .erf .fff .gpr .iiq .k25 .kdc .mdc .mef .mos .mrw "
-    ".nef .nrw .orf .ori .pef .ptx .raf .raw .rw2 .rwl .sr2 .srf .srw .x3f".split())
-PICTURE_SUFFIXES = frozenset(".jpg .jpeg .png .tif .tiff .heic .heif .avif .webp".split())
 NAME_FIELDS = ("stem", "name", "suffix", "look", "ext")
 DEFAULT_NAME = "{stem}.{ext}"
 RECIPE_SIDECAR_SUFFIX = ".toml"

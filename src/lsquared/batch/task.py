@@ -17,9 +17,9 @@ import os
 import time
 import traceback
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from ..errors import LsquaredError
+from ..io.files import file_sha256
 from ..pipeline.recipe import Recipe
 
 THUMBNAIL_PX = 320          # long side of the report's thumbnails
@@ -65,15 +65,6 @@ class Result:
     @property
     def megapixels(self) -> float:
         return self.width * self.height / 1e6
-
-
-def file_sha256(path: str | os.PathLike) -> str:
-    """SHA-256 of a file's bytes, read in 4 MB pieces (hashlib releases the GIL)."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        while chunk := f.read(4 << 20):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def exif_summary(exif) -> dict:

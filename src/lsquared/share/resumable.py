@@ -345,7 +345,7 @@ async def _complete(request: Request, who: Principal, row: ResumableUpload, path
     upload is ingested, then mark the upload done."""
     from .api import store_upload
 
-    from ..batch.task import file_sha256
+    from ..io.files import file_sha256
 
     sha256 = await anyio.to_thread.run_sync(file_sha256, path)
     received = Received(path=path, sha256=sha256, size=row.length)

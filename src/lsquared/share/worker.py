@@ -14,7 +14,6 @@ import os
 import shutil
 import signal
 import socket
-import sys
 import threading
 import time
 import traceback
@@ -26,6 +25,7 @@ from .db import make_engine, session_factory
 from .events import add_event
 from .models import Album, Job, Photo
 from .settings import Settings
+from ..process import die_with_parent
 from .storage import Store
 
 log = logging.getLogger("lsquared.share.worker")
@@ -33,16 +33,6 @@ log = logging.getLogger("lsquared.share.worker")
 
 class Stop(Exception):
     """SIGTERM: hand the current job back and leave."""
-
-
-def _die_with_parent() -> None:
-    if sys.platform.startswith("linux"):
-        import ctypes
-
-        try:
-            ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)   # PR_SET_PDEATHSIG
-        except OSError:
-            pass
 
 
 def look_spec(album_look: str, store: Store):
@@ -214,7 +204,7 @@ def pending_jobs(settings: Settings) -> int:
 
 def worker_main(settings: Settings, parent: int, index: int) -> None:
     """Entry point of a worker process."""
-    _die_with_parent()
+    die_with_parent()
     os.environ.setdefault("NUMBA_NUM_THREADS", str(max(1, (os.cpu_count() or 2))))
     logging.basicConfig(level=logging.INFO, format=f"worker {index}: %(message)s")
 

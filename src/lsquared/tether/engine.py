@@ -184,7 +184,7 @@ class Tether:
 
     def _take(self, path: Path, sig: tuple[int, int]) -> None:
         """A settled file: check it opens, hash it, queue it (or recognise it)."""
-        from ..batch.task import file_sha256
+        from ..io.files import file_sha256
 
         problem = files.opens_as_named(path)
         if problem is not None:

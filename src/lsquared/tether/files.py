@@ -20,7 +20,7 @@ TEMP_SUFFIXES = frozenset(".tmp .temp .part .partial .crdownload .download .swp 
 
 
 def _suffix_sets():
-    from ..batch.plan import PICTURE_SUFFIXES, RAW_SUFFIXES     # one list of names for batch and tether
+    from ..io.files import PICTURE_SUFFIXES, RAW_SUFFIXES     # one list of names for batch and tether
 
     return RAW_SUFFIXES, PICTURE_SUFFIXES
 
