@@ -174,7 +174,8 @@ def _look_from(definition: dict, name: str = "lab"):
 def compile_table(look) -> np.ndarray:
     from ..looks.compile import compile_look
 
-    return compile_look(look, output_space="srgb", size=LUT_SIZE).table
+    # not into the disk cache: every slider position is a new look, and its file would stay
+    return compile_look(look, output_space="srgb", size=LUT_SIZE, disk_cache=False).table
 
 
 @router.post("/api/lab/lut")
