@@ -127,6 +127,17 @@ OBSERVE_GRID = """() => {
 }"""
 
 
+
+def _settled_boxes(page, boxes_js: str, quiet: float = 1.0, limit: float = 15.0):
+    """The tiles' boxes once they have not moved for ``quiet`` seconds."""
+    last, since, start = page.evaluate(boxes_js), time.monotonic(), time.monotonic()
+    while time.monotonic() - since < quiet and time.monotonic() - start < limit:
+        page.wait_for_timeout(100)
+        now = page.evaluate(boxes_js)
+        if now != last:
+            last, since = now, time.monotonic()
+    return last
+
 def test_owner_and_viewer_in_the_browser(server, tmp_path):
     from playwright.sync_api import expect, sync_playwright
 
@@ -245,7 +256,9 @@ def test_owner_and_viewer_in_the_browser(server, tmp_path):
             expect(still.locator("#grid .tile")).to_have_count(len(ids) + 1)
             wait_for(lambda: len(held) >= 3 or still.wait_for_timeout(100))
             boxes = "Array.from(document.querySelectorAll('#grid .tile')).map(t => { const r = t.getBoundingClientRect(); return [r.x, r.y, r.width, r.height]; })"
-            before = still.evaluate(boxes)
+            # the layout settles first (fonts, the scrollbar, live events for the page), then the
+            # held thumbnails are released: only their arrival must not move a tile
+            before = _settled_boxes(still, boxes)
             assert still.evaluate("Array.from(document.querySelectorAll('#grid img.photo')).filter(i => i.naturalWidth > 0).length") == 0
             for route in held:
                 route.continue_()
