@@ -344,27 +344,41 @@ def _into_known_space(pixels: np.ndarray, icc: bytes, path: Path) -> tuple[np.nd
     return out, "rec2020"
 
 
+# what Pillow raises for a file that is not (or not wholly) a picture it can read
+PICTURE_ERRORS = (OSError, ValueError, SyntaxError)      # UnidentifiedImageError is an OSError
+
+
+def open_picture(path: str | os.PathLike):
+    """``PIL.Image.open`` with HEIF/AVIF readable where pillow-heif is installed: the one
+    place that teaches Pillow those formats (read_image, the share service's sniffing and
+    the tether's completeness check all open pictures through it)."""
+    from PIL import Image
+
+    try:
+        import pillow_heif
+
+        pillow_heif.register_heif_opener()
+    except ImportError:
+        pass
+    return Image.open(path)
+
+
 def read_image(path: str | os.PathLike) -> tuple[np.ndarray, str | None, Exif]:
     """A rendered picture as (float32 (H, W, 3) in [0, 1] upright, space name or None, Exif).
 
     The space comes from the embedded ICC profile (``identify_space``); a profile that names
     none of lsquared's spaces is converted to Rec.2020; None means there is no profile.
     Raises InputError (UnsupportedError for CMYK and the like) with one line naming the file."""
-    from PIL import Image, UnidentifiedImageError
+    from PIL import UnidentifiedImageError
 
     p = Path(path)
     _check_input(p)
-    try:
-        import pillow_heif
-        pillow_heif.register_heif_opener()
-    except ImportError:
-        pass
     try:
         magic = _read_head(p, 4)
         if magic in _TIFF_MAGIC:
             data, icc, exif_block = _read_tiff(p)
         else:
-            with Image.open(p) as im:
+            with open_picture(p) as im:
                 exif_block, icc = im.getexif(), im.info.get("icc_profile")
                 if im.mode in ("CMYK", "LAB", "HSV"):
                     raise UnsupportedError(f"{im.mode} pictures are not supported", path=p,

@@ -9,7 +9,7 @@ images"); other formats are read with LibRaw's thumbnail extraction.  This is be
 file without a usable preview, or with a damaged one, answers None and the develop falls back
 to the declared or the default brightness; it never fails because of a preview.
 
-(LibRaw is opened here too, next to io.raw, but only for the thumbnail: no sensor data.)
+(Other formats' thumbnails come from io.raw.read_thumbnail, the one place that opens LibRaw.)
 """
 
 from __future__ import annotations
@@ -99,15 +99,10 @@ def _rational(value) -> float | None:
 
 
 def _from_libraw(path: Path) -> np.ndarray | None:
+    from .raw import read_thumbnail
+
     try:
-        import rawpy
-
-        with rawpy.imread(str(path)) as raw:
-            thumb = raw.extract_thumb()
-        if thumb.format == rawpy.ThumbFormat.JPEG:
-            import imagecodecs
-
-            return _usable(imagecodecs.jpeg8_decode(bytes(thumb.data)))
-        return _usable(thumb.data)
+        thumb = read_thumbnail(path)
     except Exception:            # noqa: BLE001 - no thumbnail, an odd one, or not a raw at all
         return None
+    return _usable(thumb[0]) if thumb is not None else None

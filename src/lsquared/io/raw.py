@@ -76,12 +76,15 @@ def read_metadata(path: str | os.PathLike) -> FrameMeta:
         return meta
 
 
-def embedded_preview(path: str | os.PathLike, cap: int) -> tuple[np.ndarray, tuple[int, int], int] | None:
-    """The camera's embedded preview as (H, W, 3) uint8, not rotated, with the sensor's visible
-    (width, height) and the EXIF orientation, read without decoding the raw data (LibRaw's
-    open_file + unpack_thumb); None unless its long side reaches half the sensor's (what a
-    half-size develop would give) or ``cap`` pixels.  A JPEG preview is decoded at the
-    smallest DCT scale that still reaches that size."""
+def read_thumbnail(path: str | os.PathLike, cap: int | None = None
+                   ) -> tuple[np.ndarray, tuple[int, int], int] | None:
+    """The camera's embedded preview (LibRaw's thumbnail) as (H, W, 3) uint8, not rotated, with
+    the sensor's visible (width, height) and the EXIF orientation, read without decoding the
+    raw data (LibRaw's open_file + unpack_thumb); None where there is none or it is unreadable.
+
+    With ``cap``, only a preview whose long side reaches half the sensor's (what a half-size
+    develop would give) or ``cap`` pixels is returned, a JPEG one decoded at the smallest DCT
+    scale that still reaches that size; without, the whole preview, whatever its size."""
     import io
 
     import rawpy
@@ -95,7 +98,7 @@ def embedded_preview(path: str | os.PathLike, cap: int) -> tuple[np.ndarray, tup
             thumb = raw.extract_thumb()
         sizes = (int(raw.sizes.width), int(raw.sizes.height))
         orientation = FLIP_TO_ORIENTATION.get(raw.sizes.flip, 1)
-        min_side = max(1, min(int(cap), max(sizes) // 2))
+        min_side = max(1, min(int(cap), max(sizes) // 2)) if cap is not None else 1
         if thumb.format == rawpy.ThumbFormat.BITMAP:
             pixels = np.asarray(thumb.data)
             if pixels.ndim != 3 or pixels.dtype != np.uint8 or max(pixels.shape[:2]) < min_side:
@@ -106,13 +109,20 @@ def embedded_preview(path: str | os.PathLike, cap: int) -> tuple[np.ndarray, tup
         with Image.open(io.BytesIO(bytes(thumb.data))) as im:
             if max(im.size) < min_side:
                 return None
-            scale = max(im.size) / min_side
-            im.draft("RGB", (int(im.size[0] / scale) + 1, int(im.size[1] / scale) + 1))
+            if cap is not None:
+                scale = max(im.size) / min_side
+                im.draft("RGB", (int(im.size[0] / scale) + 1, int(im.size[1] / scale) + 1))
             return np.asarray(im.convert("RGB")), sizes, orientation
     except (rawpy.LibRawError, OSError, ValueError):
         return None
     finally:
         raw.close()
+
+
+def embedded_preview(path: str | os.PathLike, cap: int) -> tuple[np.ndarray, tuple[int, int], int] | None:
+    """A preview as large as a half-size develop (or ``cap`` pixels), else None: the share
+    service's fast first rendition."""
+    return read_thumbnail(path, cap)
 
 
 # ----------------------------------------------------------------------------- input checks

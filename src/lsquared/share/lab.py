@@ -62,6 +62,14 @@ def _bad(exc: LsquaredError, status: int = 422) -> HTTPException:
     return HTTPException(status, exc.one_line() if hasattr(exc, "one_line") else str(exc))
 
 
+def _resolve(s, user_id: int, name: str):
+    """The user's look ``name`` (library or built-in), or 404."""
+    try:
+        return looklib.resolve(s, user_id, name)
+    except LsquaredError as exc:
+        raise _bad(exc, 404) from None
+
+
 # --- the proxy -------------------------------------------------------------------------------
 
 def develop_vlog(original: Path, kind: str, store_root: Path) -> np.ndarray:
@@ -206,10 +214,7 @@ def list_looks(request: Request, who: Owner) -> dict:
 @router.get("/api/lab/looks/{name}")
 def get_look(name: str, request: Request, who: Owner) -> dict:
     with _db(request) as s:
-        try:
-            look = looklib.resolve(s, who.user_id, name)
-        except LsquaredError as exc:
-            raise _bad(exc, 404) from None
+        look = _resolve(s, who.user_id, name)
         row = looklib.row_of(s, who.user_id, name)
     return {"name": name, "description": look.description, "definition": look.definition(),
             "parent": row.parent if row else None, "toml": row.toml if row else None,
@@ -221,10 +226,7 @@ async def look_lut(name: str, request: Request, who: Owner) -> Response:
     """Any built-in or library look (an imported LUT too) as the lab's LUT."""
     def run() -> bytes:
         with _db(request) as s:
-            try:
-                look = looklib.resolve(s, who.user_id, name)
-            except LsquaredError as exc:
-                raise _bad(exc, 404) from None
+            look = _resolve(s, who.user_id, name)
         return np.ascontiguousarray(compile_table(look), dtype="<f4").tobytes()
 
     return Response(await anyio.to_thread.run_sync(run), media_type="application/octet-stream",
@@ -269,10 +271,7 @@ async def export(name: str, request: Request, who: Owner, format: str = "toml") 
 
     def run() -> bytes:
         with _db(request) as s:
-            try:
-                look = looklib.resolve(s, who.user_id, name)
-            except LsquaredError as exc:
-                raise _bad(exc, 404) from None
+            look = _resolve(s, who.user_id, name)
             try:
                 text = looklib.portable_toml(s, who.user_id, name) if format == "toml" else ""
             except LsquaredError as exc:
@@ -299,10 +298,7 @@ async def apply(name: str, body: ApplyIn, request: Request, who: Owner) -> dict:
     def run() -> dict:
         with _db(request) as s:
             sv.album_of(s, who.user_id, body.album)
-            try:
-                look = looklib.resolve(s, who.user_id, name)
-            except LsquaredError as exc:
-                raise _bad(exc, 404) from None
+            look = _resolve(s, who.user_id, name)
         cube = _export(look, "", "cube")
         target = store.look_file(f"{hashlib.sha256(cube).hexdigest()}.cube")
         if not target.exists():

@@ -31,19 +31,13 @@ _RAW_BRANDS = {b"crx "}          # Canon CR3 (ISO base media file)
 
 
 def _image(path: Path, fmt_expected: set[str]) -> Sniffed | None:
-    from PIL import Image, UnidentifiedImageError
+    from ..io.image import PICTURE_ERRORS, open_picture
 
     try:
-        import pillow_heif
-
-        pillow_heif.register_heif_opener()
-    except ImportError:
-        pass
-    try:
-        with Image.open(path) as im:
+        with open_picture(path) as im:
             fmt = (im.format or "").upper()
             im.size  # header parsed
-    except (UnidentifiedImageError, OSError, ValueError, SyntaxError):
+    except PICTURE_ERRORS:
         return None
     if fmt not in fmt_expected:
         return None

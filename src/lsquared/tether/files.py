@@ -52,18 +52,12 @@ def check_opens(path: Path, kind: str) -> None:
         if decoder.startswith("none"):            # e.g. a GoPro GPR: a DNG LibRaw cannot decode
             raise UnsupportedError(f"cannot be decoded: {decoder}", path=path)
     elif kind == "image":
-        from PIL import Image, UnidentifiedImageError
+        from ..io.image import PICTURE_ERRORS, open_picture
 
         try:
-            import pillow_heif
-
-            pillow_heif.register_heif_opener()
-        except ImportError:
-            pass
-        try:
-            with Image.open(path) as im:
+            with open_picture(path) as im:
                 im.load()              # a truncated JPEG/PNG fails here (LOAD_TRUNCATED_IMAGES is off)
-        except (UnidentifiedImageError, OSError, ValueError, SyntaxError) as exc:
+        except PICTURE_ERRORS as exc:
             raise InputError(f"not a complete image ({exc})", path=path) from None
     elif kind == "video":
         import av
