@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 
+from lsquared.looks.library import resolve_look
 from lsquared.share import Settings, create_app
 from lsquared.share import service as sv
 from lsquared.share.db import transaction
@@ -27,7 +28,6 @@ def env(tmp_path_factory):
 
 def test_proxy_through_the_lab_lut_is_the_developed_picture(env, demo_raws, tmp_path):
     from lsquared.looks.compile import LookLUT
-    from lsquared.looks.library import resolve_look
     from lsquared.pipeline.run import develop
 
     client, (ann, _) = env
@@ -68,19 +68,25 @@ def test_proxy_through_the_lab_lut_is_the_developed_picture(env, demo_raws, tmp_
     assert np.array_equal(video.table, compile_look(lab_look, "rec709").table)
 
 
-def test_exports_apply_and_privacy(env):
+def test_exports_apply_and_privacy(env, demo_raws):
     client, (ann, bob) = env
+    # its own look, album and photo (under pytest-xdist another worker may run the test above)
+    definition = resolve_look("standard").definition()
+    assert client.put("/api/lab/looks/mine", json={"definition": definition, "parent": "standard"},
+                      headers=ann).status_code == 200
+    album = client.post("/api/albums", json={"title": "exports"}, headers=ann).json()["id"]
+    photo = client.post(f"/api/albums/{album}/photos", params={"name": "e.dng"},
+                        content=demo_raws[0].read_bytes(), headers=ann).json()["id"]
     for fmt, head in (("cube", b"TITLE"), ("vlt", b"# "), ("haldclut", b"\x89PNG")):
         r = client.get("/api/lab/looks/mine/export", params={"format": fmt}, headers=ann)
         assert r.status_code == 200 and head in r.content[:200], (fmt, r.content[:80])
-    album = client.get("/api/albums", headers=ann).json()[0]["id"]
     r = client.post("/api/lab/looks/mine/apply", json={"album": album}, headers=ann)
     assert r.status_code == 200 and r.json()["rerendering"] == 1 and r.json()["look"].startswith("file:")
     assert client.get("/api/lab/looks", headers=bob).json()["library"] == []
     assert client.get("/api/lab/looks/mine", headers=bob).status_code == 404
     assert client.get("/api/lab/looks/mine/export", headers=bob).status_code == 404
     assert client.post("/api/lab/looks/mine/apply", json={"album": album}, headers=bob).status_code == 404
-    assert client.get("/api/lab/proxy", params={"photo": 1}, headers=bob).status_code == 404
+    assert client.get("/api/lab/proxy", params={"photo": photo}, headers=bob).status_code == 404
     r = client.put("/api/lab/looks/x", json={"definition": {"tone": {"contrast": 99}}}, headers=ann)
     assert r.status_code == 422 and "outside" in r.json()["detail"]
     assert client.post("/api/lab/lut", json={"definition": {}}).status_code == 401

@@ -26,6 +26,21 @@ def app(database, tmp_path_factory):
     app.state.engine.dispose()
 
 
+def _ensure(app, user: int, name: str, parent: str, changes: dict) -> None:
+    """Save ``name`` unless an earlier test on this worker did (pytest-xdist may run the tests
+    of this module on different workers, each with its own database)."""
+    with transaction(app.state.sessions) as s:
+        if looklib.row_of(s, user, name) is None:
+            d = looklib.resolve(s, user, parent).definition()
+            for step, values in changes.items():
+                d[step] = {**d.get(step, {}), **values}
+            looklib.save(s, user, name, parent, d)
+
+
+def _ensure_punchy(app, ann: int) -> None:
+    _ensure(app, ann, "punchy", "standard", {"tone": {"contrast": 1.45}, "saturation": {"amount": 0.7}})
+
+
 def test_saved_look_names_its_parent_and_only_what_changed(app):
     ann, _ = app.state.users
     standard = resolve_look("standard")
@@ -50,6 +65,7 @@ def test_saved_look_names_its_parent_and_only_what_changed(app):
 
 def test_inheriting_from_a_library_look_and_portable_toml(app, tmp_path):
     ann, _ = app.state.users
+    _ensure_punchy(app, ann)
     with transaction(app.state.sessions) as s:
         parent = looklib.resolve(s, ann, "punchy")
         d = parent.definition()
@@ -72,6 +88,7 @@ def test_inheriting_from_a_library_look_and_portable_toml(app, tmp_path):
 
 def test_one_users_looks_are_invisible_to_another(app):
     ann, bob = app.state.users
+    _ensure_punchy(app, ann)
     with transaction(app.state.sessions) as s:
         assert [r.name for r in looklib.library(s, bob)] == []
         with pytest.raises(ParameterError, match="no look named 'punchy'"):
@@ -85,6 +102,8 @@ def test_one_users_looks_are_invisible_to_another(app):
 
 def test_bad_saves_are_refused(app):
     ann, _ = app.state.users
+    _ensure_punchy(app, ann)
+    _ensure(app, ann, "punchy-matte", "punchy", {"black": {"level": 0.05}})
     with transaction(app.state.sessions) as s:
         with pytest.raises(ParameterError, match="built-in"):
             looklib.save(s, ann, "standard", "standard", {})
