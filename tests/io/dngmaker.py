@@ -60,6 +60,17 @@ def _ljpeg_tiles(raw: np.ndarray, tile: tuple[int, int], bits: int, predictor: i
             yield imagecodecs.jpeg8_encode(block, lossless=True, predictor=predictor, bitspersample=bits)
 
 
+def _lossy_tiles(raw: np.ndarray, tile: tuple[int, int], quality: int):
+    th, tw = tile
+    h, w = raw.shape[:2]
+    for y in range(0, h, th):
+        for x in range(0, w, tw):
+            block = np.zeros((th, tw) + raw.shape[2:], np.uint8)
+            part = raw[y:y + th, x:x + tw]
+            block[:part.shape[0], :part.shape[1]] = part
+            yield imagecodecs.jpeg8_encode(block, level=quality)
+
+
 def write_dng(
     path: Path,
     raw: np.ndarray,
@@ -100,6 +111,7 @@ def write_dng(
     opcode_list2: bytes | None = None,
     dng_version: tuple[int, int, int, int] = (1, 4, 0, 0),
     byteorder: str = "<",
+    jpeg_quality: int = 95,
 ) -> Path:
     """Write ``raw`` (uint16 (H, W) mosaic, or (H, W, 3) / (H, W) LinearRaw) as a DNG at ``path``."""
     raw = np.ascontiguousarray(raw, dtype=np.uint16)
@@ -148,7 +160,8 @@ def write_dng(
         rawtags.append(_tag(50715, SRATIONAL, black_delta_h))
     if black_delta_v is not None:
         rawtags.append(_tag(50716, SRATIONAL, black_delta_v))
-    rawtags.append(_tag(50717, "I", white))
+    if white is not None:                    # None: no WhiteLevel tag (the default applies)
+        rawtags.append(_tag(50717, "I", white))
     if linearization is not None:
         rawtags.append(_tag(50712, "H", linearization))
     if opcode_list2 is not None:
@@ -164,6 +177,18 @@ def write_dng(
         tile = tile or (h, w)
         data = _ljpeg_tiles(raw, tile, bits, predictor, ljpeg_components)
         write_kw.update(shape=raw.shape, dtype=np.uint16, compression=7, tile=tile)
+    elif compression == "jpeg":
+        # lossy JPEG tiles of 8-bit samples (Compression 34892, DNG 1.4), as Adobe's converter
+        # writes lossy DNGs: baseline JPEG, three samples as YCbCr, at ``jpeg_quality``
+        if bits != 8:
+            raise ValueError("lossy JPEG DNGs hold 8-bit samples")
+        tile = tile or (h, w)
+        data = _lossy_tiles(raw.astype(np.uint8), tile, jpeg_quality)
+        write_kw.update(shape=raw.shape, dtype=np.uint8, compression=34892, tile=tile)
+    elif bits == 8:
+        data = raw.astype(np.uint8)          # 8-bit samples stored as bytes
+        if tile is not None:
+            write_kw.update(tile=tile)
     else:
         data = raw
         if tile is not None:

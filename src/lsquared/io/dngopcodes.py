@@ -6,9 +6,9 @@ it to make the data linear: Adobe's lossy and 8-bit LinearRaw DNGs store gamma-l
 undo them, per plane, with MapPolynomial.  lsquared's Frame keeps sensor counts, so each map
 runs on x = (v - black) / (white - black) and the result goes back to counts the same way.
 
-Applied here: MapPolynomial (8), DeltaPerRow (10), DeltaPerColumn (11), ScalePerRow (12),
-ScalePerColumn (13).  Everything else (GainMap, MapTable, bad-pixel and warp opcodes, and
-OpcodeList1/3) is reported, not applied.  All values are big-endian (DNG 1.6 p. 85).
+Applied here: MapTable (7), MapPolynomial (8), DeltaPerRow (10), DeltaPerColumn (11),
+ScalePerRow (12), ScalePerColumn (13).  Everything else (GainMap, bad-pixel and warp opcodes,
+and OpcodeList1/3) is reported, not applied.  All values are big-endian (DNG 1.6 p. 85).
 """
 
 from __future__ import annotations
@@ -22,8 +22,8 @@ OPCODE_NAMES = {1: "WarpRectilinear", 2: "WarpFisheye", 3: "FixVignetteRadial", 
                 5: "FixBadPixelsList", 6: "TrimBounds", 7: "MapTable", 8: "MapPolynomial", 9: "GainMap",
                 10: "DeltaPerRow", 11: "DeltaPerColumn", 12: "ScalePerRow", 13: "ScalePerColumn",
                 14: "WarpRectilinear2"}
-APPLIED_OPCODES = ("MapPolynomial", "DeltaPerRow", "DeltaPerColumn", "ScalePerRow", "ScalePerColumn")
-_APPLIED_IDS = (8, 10, 11, 12, 13)
+APPLIED_OPCODES = ("MapTable", "MapPolynomial", "DeltaPerRow", "DeltaPerColumn", "ScalePerRow", "ScalePerColumn")
+_APPLIED_IDS = (7, 8, 10, 11, 12, 13)
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,6 +140,17 @@ def _apply(op: Opcode, x: np.ndarray, ri: np.ndarray, ci: np.ndarray) -> None:
             y *= x
             y += np.float32(c)
         np.clip(y, 0.0, 1.0, out=x)        # the SDK clips the result to [0, 1]
+        return
+    if op.id == 7:                         # MapTable: count, then count 16-bit entries
+        # The DNG SDK runs it on the 16-bit stage-2 image (0..65535 is 0..1) and repeats the
+        # last entry past the table's end (dng_opcode_MapTable, DNG 1.6 p. 88)
+        count = min(struct.unpack(">I", p[32:36])[0], (len(p) - 36) // 2)
+        if count == 0:
+            return
+        table = np.frombuffer(p[36:36 + 2 * count], dtype=">u2").astype(np.float32) / np.float32(65535)
+        index = np.rint(np.clip(x, 0.0, 1.0) * np.float32(65535)).astype(np.int32)
+        np.minimum(index, count - 1, out=index)
+        x[...] = table[index]
         return
     count = struct.unpack(">I", p[32:36])[0]
     table = np.frombuffer(p[36:36 + 4 * count], dtype=">f4").astype(np.float32)

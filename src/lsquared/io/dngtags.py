@@ -296,6 +296,40 @@ def _check_extent(path: Path, layout: TileLayout, file_size: int) -> None:
                          path=path, hint="copy the file again from the card")
 
 
+# A WhiteLevel this many times below what the LinearizationTable makes of the stored samples
+# cannot be a level of the linearised data (it would clip most of the table's range): it was
+# written in stored units.  Real tables end near WhiteLevel (a few % above at most).
+_STORED_UNITS_FACTOR = 2.0
+
+
+def _levels_after_linearization(table: np.ndarray, bits: int, black_level: np.ndarray,
+                                white_level: tuple[float, ...], white_given: bool, notes: list[str]):
+    """Black and white levels that describe the data after the LinearizationTable (DNG 1.6 p. 33:
+    BlackLevel and WhiteLevel apply to linearised values, and LibRaw and lsquared both hand back
+    linearised samples).  Writers get this wrong two ways, both mapped through the table:
+
+    - no WhiteLevel: the specification's default, 2**BitsPerSample - 1, counts stored samples
+      (255 for 8 bits) while the table maps them up to 16 bits; the table's top over the
+      codes the stored bits can hold is the data's white;
+    - a WhiteLevel (and BlackLevel) in stored units (at most 2**bits - 1) far below the table's
+      top: the levels are mapped through the table (linearly between entries)."""
+    codes = table[:min(table.size, 1 << bits)].astype(np.float64)
+    top = float(codes.max())
+    index = np.arange(codes.size, dtype=np.float64)
+    stored_max = float((1 << bits) - 1)
+    if not white_given:
+        if top != stored_max:
+            notes.append(f"no WhiteLevel with a LinearizationTable: white is the table's top, {top:g} "
+                         f"(not {stored_max:g}, the stored samples' range)")
+        return black_level, (top,) * len(white_level)
+    if max(white_level) <= stored_max and top > _STORED_UNITS_FACTOR * max(white_level):
+        mapped = tuple(float(np.interp(w, index, codes)) for w in white_level)
+        notes.append(f"WhiteLevel {max(white_level):g} is in stored units (the LinearizationTable maps the "
+                     f"samples up to {top:g}): black and white levels mapped through the table, white {max(mapped):g}")
+        return np.interp(black_level, index, codes), mapped
+    return black_level, white_level
+
+
 def _parse(path: Path, tf: tifffile.TiffFile, ifd0) -> DngTags:
     notes: list[str] = []
     raw, raw_name = _raw_ifd(ifd0)
@@ -357,6 +391,9 @@ def _parse(path: Path, tf: tifffile.TiffFile, ifd0) -> DngTags:
 
     lin = _get(raw_first, 50712)
     linearization = np.asarray(lin.value, dtype=np.uint16).ravel() if lin is not None else None
+    if linearization is not None and linearization.size:
+        black_level, white_level = _levels_after_linearization(
+            linearization, layout.bits_per_sample, black_level, white_level, white is not None, notes)
 
     def delta(code: int, length: int, name: str) -> np.ndarray | None:
         values = _numbers(_get(raw_first, code))

@@ -697,9 +697,17 @@ def _fast_path_ok(tags: DngTags, geometry: _Geometry) -> bool:
             and lay.samples_per_pixel in (1, 3))
 
 
+def _lossy_path_ok(tags: DngTags, geometry: _Geometry) -> bool:
+    lay = tags.layout
+    return (lay.compression == 34892 and lay.bits_per_sample == 8 and lay.planar_config == 1
+            and lay.samples_per_pixel in (1, 3) and geometry.layout is not SensorLayout.FALLBACK)
+
+
 def _dng_decoder_name(tags: DngTags, geometry: _Geometry) -> str:
     if tags.layout.compression == 9:
         return "none (LibRaw lacks the VC-5 decoder)"
+    if _lossy_path_ok(tags, geometry):
+        return "lsquared lossy JPEG (libjpeg-turbo tiles)"
     if geometry.layout is SensorLayout.FALLBACK:
         return "LibRaw (demosaiced: fallback)"
     return "lsquared lossless JPEG (parallel tiles)" if _fast_path_ok(tags, geometry) else "LibRaw"
@@ -756,6 +764,54 @@ def _decode_dng_fast(path: Path, tags: DngTags, geometry: _Geometry) -> np.ndarr
     return data[..., 0] if lay.samples_per_pixel == 1 else data
 
 
+def _decode_dng_lossy(path: Path, tags: DngTags, geometry: _Geometry) -> np.ndarray:
+    """Decode lossy-JPEG tiles (Compression 34892, DNG 1.4) with libjpeg-turbo (imagecodecs).
+
+    Not LibRaw: its lossy_dng_load_raw maps the 8-bit samples through OpcodeList2's
+    MapPolynomial itself (or, without one, an inverse sRGB curve) into 0..65535, ignores MapTable
+    and the LinearizationTable, and leaves the BlackLevel/WhiteLevel tags (in stored units) to
+    describe data they no longer fit.  Here the samples stay as stored, the LinearizationTable
+    maps them, and OpcodeList2 runs afterwards on the levels the tags give (DNG 1.6 ch. 5, 7)."""
+    import imagecodecs
+    from concurrent.futures import ThreadPoolExecutor
+
+    lay = tags.layout
+    spp = lay.samples_per_pixel
+    top, left, h, w = geometry.window
+    with open(path, "rb") as f:
+        blobs = []
+        for offset, count in zip(lay.offsets.tolist(), lay.byte_counts.tolist()):
+            f.seek(offset)
+            blobs.append(f.read(count))
+    out = empty_frame((h, w, spp))
+    values = _linearization_values(tags)
+
+    def place(index: int) -> None:
+        ty, tx = divmod(index, lay.tiles_across)
+        y0, x0 = ty * lay.tile_height, tx * lay.tile_width
+        # the part of this tile inside the window, in tile and in output coordinates
+        ys, ye = max(y0, top), min(y0 + lay.tile_height, top + h, lay.height)
+        xs, xe = max(x0, left), min(x0 + lay.tile_width, left + w, lay.width)
+        if ys >= ye or xs >= xe:
+            return
+        try:
+            tile = imagecodecs.jpeg8_decode(blobs[index])
+        except Exception as exc:                   # imagecodecs raises its own Jpeg8Error
+            raise InputError(f"corrupt raw data: lossy JPEG tile {index} ({exc})", path=path,
+                             hint="copy the file again") from None
+        tile = tile.reshape(tile.shape[0], tile.shape[1], -1)
+        if tile.shape[2] != spp or tile.shape[0] < ye - y0 or tile.shape[1] < xe - x0:
+            raise InputError(f"corrupt raw data: lossy JPEG tile {index} is {tile.shape[1]}x{tile.shape[0]}x"
+                             f"{tile.shape[2]} where the DNG needs {xe - x0}x{ye - y0}x{spp}", path=path)
+        part = tile[ys - y0:ye - y0, xs - x0:xe - x0]
+        target = out[ys - top:ye - top, xs - left:xe - left]
+        np.copyto(target, values[part] if values is not None else part)
+
+    with ThreadPoolExecutor(max_workers=min(8, os.cpu_count() or 1)) as pool:
+        list(pool.map(place, range(len(blobs))))
+    return out[..., 0] if spp == 1 else out
+
+
 def _decode_dng_libraw(path: Path, tags: DngTags, geometry: _Geometry) -> np.ndarray:
     import rawpy
 
@@ -786,9 +842,10 @@ def _open_dng(path: Path, tags: DngTags) -> Frame:
     geometry = _dng_geometry(tags)
     meta = _meta_from_dng(path, tags, geometry)
     data = None
-    if _fast_path_ok(tags, geometry):
-        data = _decode_dng_fast(path, tags, geometry)
-    decoder = "lsquared lossless JPEG (parallel tiles)"
+    if _lossy_path_ok(tags, geometry):
+        data, decoder = _decode_dng_lossy(path, tags, geometry), "lsquared lossy JPEG (libjpeg-turbo tiles)"
+    elif _fast_path_ok(tags, geometry):
+        data, decoder = _decode_dng_fast(path, tags, geometry), "lsquared lossless JPEG (parallel tiles)"
     if data is None:
         data = _decode_dng_libraw(path, tags, geometry)
         decoder = "LibRaw" + (" (demosaiced: fallback)" if geometry.layout is SensorLayout.FALLBACK else "")
