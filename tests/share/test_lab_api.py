@@ -15,6 +15,13 @@ from lsquared.share import service as sv
 from lsquared.share.db import transaction
 
 
+def lut_table(r) -> np.ndarray:
+    """A LUT response decoded as the page does: uint16 codes of the range in X-Lut-Range."""
+    lo, hi = map(float, r.headers["x-lut-range"].split())
+    n = int(r.headers["x-lut-size"])
+    return np.frombuffer(r.content, "<u2").reshape(n, n, n, 3) * ((hi - lo) / 65535.0) + lo
+
+
 @pytest.fixture(scope="module")
 def env(tmp_path_factory):
     settings = Settings(data_dir=tmp_path_factory.mktemp("lab-api") / "data", workers=0)
@@ -43,7 +50,7 @@ def test_proxy_through_the_lab_lut_is_the_developed_picture(env, demo_raws, tmp_
     definition["saturation"] = {"amount": 1.3, "vibrance": 0.2}
     r = client.post("/api/lab/lut", json={"definition": definition}, headers=ann)
     assert r.status_code == 200, r.text
-    table = np.frombuffer(r.content, "<f4").reshape(33, 33, 33, 3)
+    table = lut_table(r)
     lab = LookLUT(table, "srgb").apply(vlog.astype(np.float32) / 65535.0)
     lab8 = (np.clip(lab, 0, 1) * 255 + 0.5).astype(np.uint8)
     # the same look saved, exported as TOML and developed as `lsquared develop --look FILE` does
@@ -115,9 +122,10 @@ def test_an_imported_lut_saved_in_the_library(env, tmp_path):
     r = client.post("/api/lab/import", params={"name": "vivid.cube", "save": "my-vivid"},
                     content=cube.read_bytes(), headers=ann)
     assert r.status_code == 200, r.text
-    shown = np.frombuffer(r.content, "<f4").reshape(33, 33, 33, 3)
-    # a 33-point .cube of a look, re-sampled at the same grid, is that look's table
-    assert np.abs(shown - compile_look(resolve_look("vivid"), "srgb", 33).table).max() < 1e-5
+    shown = lut_table(r)
+    # a 33-point .cube of a look, re-sampled at the same grid, is that look's table (to the
+    # .cube's 6 decimals and the transport's uint16 step)
+    assert np.abs(shown - compile_look(resolve_look("vivid"), "srgb", 33).table).max() < 1e-5 + 1 / 65535
     assert {"name": "my-vivid", "parent": ""} in client.get("/api/lab/looks", headers=ann).json()["library"]
     look = client.get("/api/lab/looks/my-vivid", headers=ann).json()
     assert look["imported"] and look["builtin"] is False

@@ -23,7 +23,7 @@ import numpy as np
 from ..color.spaces import SPACES
 from ..errors import ParameterError
 from .model import Look
-from .render import decode_input, render_points
+from .render import decode_input, render_linear, render_points
 
 # rec709: Rec.709 primaries (as sRGB) with the BT.709 OETF, for video (lsquared.video)
 OUTPUT_SPACES = ("srgb", "display-p3", "rec2020", "rec709", "vlog")
@@ -124,6 +124,36 @@ def identity_grid(size: int) -> np.ndarray:
     return np.stack([r, g, b], axis=-1)
 
 
+_LINEAR_GRIDS: dict[int, np.ndarray] = {}
+
+
+def _linear_grid(size: int) -> np.ndarray:
+    """The identity grid's nodes V-Log decoded (M, 3), read-only: the same for every look, so
+    a recompile (the lab's, on every slider move) starts from it instead of decoding again."""
+    grid = _LINEAR_GRIDS.get(size)
+    if grid is None:
+        from ..color.transfer import vlog_decode
+
+        grid = vlog_decode(identity_grid(size).reshape(-1, 3))
+        grid.setflags(write=False)
+        if len(_LINEAR_GRIDS) < 8:
+            _LINEAR_GRIDS[size] = grid
+    return grid
+
+
+def sample_grid(look: Look, size: int, output_space: str = "srgb", input_space: str = "vlog", *,
+                extend: bool = False) -> np.ndarray:
+    """``sample_look`` at the identity grid's nodes: (N, N, N, 3) float64."""
+    if input_space != "vlog":
+        return sample_look(look, identity_grid(size), output_space, input_space, extend=extend)
+    lin = _linear_grid(size)
+    out = np.empty(lin.shape)
+    step = 1 << 18
+    for i in range(0, lin.shape[0], step):
+        out[i:i + step] = render_linear(look, lin[i:i + step], output_space, extend)
+    return out.reshape(size, size, size, 3)
+
+
 def sample_look(look: Look, points: np.ndarray, output_space: str = "srgb",
                 input_space: str = "vlog", *, extend: bool = False) -> np.ndarray:
     """The look's exact output at arbitrary input points (..., 3); float64 in [0, 1].
@@ -167,8 +197,7 @@ def compile_look(look: Look | str, output_space: str = "srgb", size: int | None 
     use_disk = disk_cache if disk_cache is not None else os.environ.get("LSQUARED_LUT_CACHE", "1") != "0"
     table = _disk_load(key, size) if use_disk else None
     if table is None:
-        table = sample_look(look, identity_grid(size), out_space, input_space,
-                            extend=True).astype(np.float32)
+        table = sample_grid(look, size, out_space, input_space, extend=True).astype(np.float32)
         if use_disk:
             _disk_store(key, table)
     table.setflags(write=False)

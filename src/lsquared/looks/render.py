@@ -112,9 +112,12 @@ def tone_curve(x: np.ndarray, tone: Tone) -> np.ndarray:
     y = f * f / (f + tone.toe) if tone.toe > 0 else f
     # shoulder: identity below KNEE, then k + (1-k) u / (1 + u^n)^(1/n), C1 at the knee,
     # approaching 1 asymptotically (0.992 at the nominal white)
-    u = np.maximum(y - KNEE, 0.0) / (1 - KNEE)
-    bent = KNEE + (1 - KNEE) * u / (1 + u ** SHOULDER_POWER) ** (1 / SHOULDER_POWER)
-    return np.where(y > KNEE, bent, y)
+    # (evaluated on the values above the knee only: the same numbers, a fraction of the work)
+    y = np.atleast_1d(y)                         # (a fresh array: changed in place)
+    above = y > KNEE
+    u = (y[above] - KNEE) / (1 - KNEE)
+    y[above] = KNEE + (1 - KNEE) * u / (1 + u ** SHOULDER_POWER) ** (1 / SHOULDER_POWER)
+    return y
 
 
 def tone_space(inset: float, output_space: str):
@@ -145,9 +148,12 @@ def apply_tone(xyz: np.ndarray, tone: Tone, output_space: str, gamut_compression
     rgb = np.maximum(rgb, 0.0)
     per_channel = tone_curve(rgb, tone)
     if tone.hue_preserve > 0:
-        n = rgb.max(axis=1, keepdims=True)
+        # the curve of max(R, G, B) is the per-channel curve of the largest channel: taken
+        # from there, not computed twice
+        top = rgb.argmax(axis=1)[:, None]
+        n = np.take_along_axis(rgb, top, axis=1)
         safe = np.where(n > 1e-12, n, 1.0)
-        ratio = np.where(n > 1e-12, rgb * (tone_curve(n, tone) / safe), 0.0)
+        ratio = np.where(n > 1e-12, rgb * (np.take_along_axis(per_channel, top, axis=1) / safe), 0.0)
         per_channel = (1 - tone.hue_preserve) * per_channel + tone.hue_preserve * ratio
     return per_channel @ to_xyz.T
 
@@ -224,9 +230,11 @@ def compress_gamut(rgb: np.ndarray, threshold: float, limits) -> np.ndarray:
     ok = ach > 1e-12
     safe = np.where(ok, ach, 1.0)
     d = np.where(ok, (ach - rgb) / safe, 0.0)
-    e = np.maximum(d - thr, 0.0)
-    dc = np.where(d > thr, thr + e / (1 + (e / scale) ** pw) ** (1 / pw), d)
-    return np.where(ok, ach - dc * safe, rgb)
+    far = d > thr                     # only these are compressed (the same numbers, less work)
+    e = d[far] - thr
+    scales = np.broadcast_to(scale, d.shape)[far]
+    d[far] = thr + e / (1 + (e / scales) ** pw) ** (1 / pw)
+    return np.where(ok, ach - d * safe, rgb)
 
 
 def encode_output(xyz: np.ndarray, output_space: str, gamut_compression: float,
@@ -263,9 +271,14 @@ def render_points(look: Look, vlog_rgb: np.ndarray, output_space: str = "srgb",
     """V-Log/V-Gamut (M, 3) -> display-encoded (M, 3) float64 in the look's output space.
 
     ``extend``: LUT nodes for a kernel that clips after interpolating (see encode_output)."""
-    out_space = look.output.space or output_space
     v = np.asarray(vlog_rgb, dtype=np.float64).reshape(-1, 3)
-    lin = transfer.vlog_decode(v)
+    return render_linear(look, transfer.vlog_decode(v), output_space, extend)
+
+
+def render_linear(look: Look, lin: np.ndarray, output_space: str = "srgb",
+                  extend: bool = False) -> np.ndarray:
+    """``render_points`` after its V-Log decode: scene-linear V-Gamut (M, 3) in (not changed)."""
+    out_space = look.output.space or output_space
     if look.exposure is not None and look.exposure.ev != 0:
         lin = lin * 2.0 ** look.exposure.ev
     if look.lut is not None:

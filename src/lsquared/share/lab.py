@@ -11,7 +11,10 @@ look's recompiled LUT; the page (static/lab.js) applies the LUT to the proxy wit
   "vlog"``, no gamut compression; its 33-point table is the identity grid to 1e-14), at
   16 bits: the pictures ``develop`` writes are this proxy through the look's LUT, rounded.
 - ``POST /api/lab/lut``: a look definition (the TOML tables as JSON) compiled to its
-  33-point LUT, float32 (33, 33, 33, 3) indexed [r, g, b], display-encoded sRGB.
+  33-point LUT, (33, 33, 33, 3) indexed [r, g, b], display-encoded sRGB, sent as little-endian
+  uint16 codes of [-0.5, 1.5] (``LUT_RANGE``, the widest a table holds, see looks/compile.py;
+  a step of 3e-5, 0.008 of an 8-bit code): 215 KB instead of float32's 431 KB, and the page
+  uploads it as an RGB16UI 3D texture as it comes.
 - ``GET /api/lab/schema``: the look model's steps and parameters (looks/schema.py), from
   which the page builds its controls.
 - The owner's library (share/looklib.py): list, read, save (inheriting TOML), delete,
@@ -43,6 +46,7 @@ router = APIRouter()
 Owner = Annotated[Principal, Depends(owner)]
 PROXY_MAX = 1600            # long edge of the proxy: screen size
 LUT_SIZE = 33
+LUT_RANGE = (-0.5, 1.5)     # looks/render.py EXTENDED_RANGE: every table value lies inside
 EXPORT_TYPES = {"toml": ("application/toml", ".toml"), "cube": ("text/plain", ".cube"),
                 "vlt": ("text/plain", ".vlt"), "haldclut": ("image/png", ".png")}
 VLOG_LOOK = 'name = "lab-vlog-proxy"\n[output]\nspace = "vlog"\ngamut_compression = 0.0\n'
@@ -179,6 +183,19 @@ def _look_from(definition: dict, name: str = "lab"):
         raise _bad(exc) from None
 
 
+def lut_codes(table: np.ndarray) -> bytes:
+    """A LUT as the page takes it: uint16 codes of LUT_RANGE, little-endian, [r, g, b] order."""
+    lo, hi = LUT_RANGE
+    codes = (np.clip(table, lo, hi) - lo) * (65535.0 / (hi - lo)) + 0.5
+    return codes.astype("<u2").tobytes()
+
+
+def lut_response(table: np.ndarray, **headers: str) -> Response:
+    return Response(lut_codes(table), media_type="application/octet-stream",
+                    headers={"X-Lut-Size": str(table.shape[0]), "X-Lut-Range": "%g %g" % LUT_RANGE,
+                             **headers})
+
+
 def compile_table(look) -> np.ndarray:
     from ..looks.compile import compile_look
 
@@ -192,9 +209,7 @@ async def lut(body: LookIn, who: Owner) -> Response:
     if look.lut is not None:
         raise HTTPException(422, "a look with [lut] compiles from its file: open it from the library")
     table = await anyio.to_thread.run_sync(compile_table, look)
-    return Response(np.ascontiguousarray(table, dtype="<f4").tobytes(),
-                    media_type="application/octet-stream",
-                    headers={"X-Lut-Size": str(LUT_SIZE), "X-Look-Digest": look.digest})
+    return lut_response(table, **{"X-Look-Digest": look.digest})
 
 
 @router.get("/api/lab/schema")
@@ -224,13 +239,12 @@ def get_look(name: str, request: Request, who: Owner) -> dict:
 @router.get("/api/lab/looks/{name}/lut")
 async def look_lut(name: str, request: Request, who: Owner) -> Response:
     """Any built-in or library look (an imported LUT too) as the lab's LUT."""
-    def run() -> bytes:
+    def run() -> np.ndarray:
         with _db(request) as s:
             look = _resolve(s, who.user_id, name)
-        return np.ascontiguousarray(compile_table(look), dtype="<f4").tobytes()
+        return compile_table(look)
 
-    return Response(await anyio.to_thread.run_sync(run), media_type="application/octet-stream",
-                    headers={"X-Lut-Size": str(LUT_SIZE)})
+    return lut_response(await anyio.to_thread.run_sync(run))
 
 
 @router.put("/api/lab/looks/{name}")
@@ -325,7 +339,7 @@ async def import_lut(request: Request, who: Owner, name: str = "look.cube", save
         raise HTTPException(413, "LUT file larger than 16 MiB")
     suffix = ".vlt" if name.lower().endswith(".vlt") else ".cube"
 
-    def run() -> bytes:
+    def run() -> np.ndarray:
         from ..looks.model import Look
         from ..looks.steps import ImportedLut
 
@@ -338,7 +352,7 @@ async def import_lut(request: Request, who: Owner, name: str = "look.cube", save
                 raise HTTPException(415, f"LUT refused: {exc.one_line().replace(str(path), name)}") from None
             look = Look(name="imported", lut=ImportedLut(file=str(path)), lut_data=data,
                         lut_sha256=data.sha256)
-            table = np.ascontiguousarray(compile_table(look), dtype="<f4").tobytes()
+            table = compile_table(look)
             if save:
                 from ..io.atomic import atomic_write_bytes
 
@@ -352,8 +366,7 @@ async def import_lut(request: Request, who: Owner, name: str = "look.cube", save
                     raise _bad(exc) from None
             return table
 
-    return Response(await anyio.to_thread.run_sync(run), media_type="application/octet-stream",
-                    headers={"X-Lut-Size": str(LUT_SIZE)})
+    return lut_response(await anyio.to_thread.run_sync(run))
 
 
 # --- the page --------------------------------------------------------------------------------

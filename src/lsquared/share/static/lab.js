@@ -14,12 +14,15 @@ const status = (text) => { $("status").textContent = text; };
 const VERT = `#version 300 es
 in vec2 p; void main() { gl_Position = vec4(p, 0.0, 1.0); }`;
 const FRAG = `#version 300 es
-precision highp float; precision highp int; precision highp usampler2D; precision highp sampler3D;
-uniform usampler2D proxy; uniform sampler3D lutA; uniform sampler3D lutB;
-uniform int n; uniform float split; uniform int height;
+precision highp float; precision highp int; precision highp usampler2D; precision highp usampler3D;
+uniform usampler2D proxy; uniform usampler3D lutA; uniform usampler3D lutB;
+uniform int n; uniform float split; uniform int height; uniform vec2 range;
 out vec4 colour;
-vec3 node(sampler3D t, int r, int g, int b) { return texelFetch(t, ivec3(b, g, r), 0).rgb; }
-vec3 tetra(sampler3D t, vec3 v) {
+/* the LUT's nodes arrive as uint16 codes of [range.x, range.y] (X-Lut-Range) */
+vec3 node(usampler3D t, int r, int g, int b) {
+  return vec3(texelFetch(t, ivec3(b, g, r), 0).rgb) * ((range.y - range.x) / 65535.0) + range.x;
+}
+vec3 tetra(usampler3D t, vec3 v) {
   float n1 = float(n - 1);
   vec3 x = clamp(v, 0.0, 1.0) * n1;
   ivec3 i = min(ivec3(x), ivec3(n - 2));
@@ -50,6 +53,7 @@ void main() {
 const lab = {
   schema: null, def: null, parent: "standard", before: null, undo: [], redo: [],
   latencies: [], parts: [], pending: null, inFlight: false, drawn: 0, gl: null, size: 33, imported: false,
+  range: [-0.5, 1.5], histogramDue: false,
 };
 window.lab = lab;      // read by the browser test (latencies, drawn frames, pixels)
 
@@ -90,11 +94,11 @@ function setupGL(canvas, w, h, pixels) {
   };
   tex(0, gl.TEXTURE_2D);
   gl.texImage2D(gl.TEXTURE_2D, 0, gl.RGB16UI, w, h, 0, gl.RGB_INTEGER, gl.UNSIGNED_SHORT, pixels);
-  lab.texA = tex(1, gl.TEXTURE_3D); lab.texB = tex(2, gl.TEXTURE_3D);
   const u = (name) => gl.getUniformLocation(prog, name);
   gl.uniform1i(u("proxy"), 0); gl.uniform1i(u("lutA"), 1); gl.uniform1i(u("lutB"), 2);
   gl.uniform1i(u("height"), h);
   lab.u = { n: u("n"), split: u("split") };
+  gl.uniform2f(u("range"), lab.range[0], lab.range[1]);
   gl.viewport(0, 0, w, h);
   lab.gl = gl; lab.w = w; lab.h = h;
   fit(); window.addEventListener("resize", fit);
@@ -109,11 +113,27 @@ function fit() {
   $("view").style.height = `${Math.floor(lab.h * scale)}px`;
 }
 
+/* a new LUT into its texture: allocated once (immutable storage), then only its texels are
+   replaced (texSubImage3D), 33^3 RGB16UI, as the bytes came from the server */
+const lutSizes = {};
 function uploadLut(unit, table, n) {
   const gl = lab.gl;
   gl.activeTexture(gl.TEXTURE0 + unit);
-  gl.texImage3D(gl.TEXTURE_3D, 0, gl.RGB32F, n, n, n, 0, gl.RGB, gl.FLOAT, table);
+  if (lutSizes[unit] !== n) {
+    const t = gl.createTexture(); gl.bindTexture(gl.TEXTURE_3D, t);
+    for (const p of [gl.TEXTURE_MIN_FILTER, gl.TEXTURE_MAG_FILTER]) gl.texParameteri(gl.TEXTURE_3D, p, gl.NEAREST);
+    gl.texStorage3D(gl.TEXTURE_3D, 1, gl.RGB16UI, n, n, n);
+    lutSizes[unit] = n;
+  }
+  gl.texSubImage3D(gl.TEXTURE_3D, 0, 0, 0, 0, n, n, n, gl.RGB_INTEGER, gl.UNSIGNED_SHORT, table);
   lab.size = n;
+}
+
+/* a LUT response (lab.py lut_response): uint16 codes, its size and range in the headers */
+async function lutOf(r) {
+  const range = (r.headers.get("X-Lut-Range") || "-0.5 1.5").split(" ").map(Number);
+  if (range[0] !== lab.range[0] || range[1] !== lab.range[1]) throw new Error("unexpected LUT range " + range);
+  return { table: new Uint16Array(await r.arrayBuffer()), n: +r.headers.get("X-Lut-Size") };
 }
 
 let holdBefore = false;
@@ -126,7 +146,12 @@ function draw() {
   lab.drawn += 1;
   $("splitline").hidden = !$("split").checked || holdBefore;
   $("splitline").style.left = `${lab.splitAt * 100}%`;
-  histogram();
+  // the histogram reads the picture back (a GPU sync): after the frame is shown, not before,
+  // and once for any number of draws in between
+  if (!lab.histogramDue) {
+    lab.histogramDue = true;
+    requestAnimationFrame(() => setTimeout(() => { lab.histogramDue = false; histogram(); }, 0));
+  }
 }
 
 /* the drawn picture, top row first (for the histogram and the browser test) */
@@ -165,8 +190,7 @@ function histogram() {
 /* ---- LUTs: one request at a time, the newest change wins ---- */
 async function fetchLut(definition) {
   const r = await api("/api/lab/lut", { method: "POST", json: { definition } });
-  return { table: new Float32Array(await r.arrayBuffer()), n: +r.headers.get("X-Lut-Size"),
-           digest: r.headers.get("X-Look-Digest") };
+  return { ...(await lutOf(r)), digest: r.headers.get("X-Look-Digest") };
 }
 
 function changed(t0) {
@@ -350,7 +374,7 @@ async function startFrom(name) {
   if (look.imported) {             // an imported LUT: shown as it is, no sliders
     lab.imported = true; $("steps").replaceChildren();
     const r = await api(`/api/lab/looks/${encodeURIComponent(name)}/lut`);
-    lab.before = { table: new Float32Array(await r.arrayBuffer()), n: +r.headers.get("X-Lut-Size") };
+    lab.before = await lutOf(r);
   } else {
     buildSteps();
     lab.before = await fetchLut(look.definition);
@@ -444,7 +468,7 @@ async function init() {
       const keep = $("name").value.trim();
       const q = `name=${encodeURIComponent(f.name)}` + (keep ? `&save=${encodeURIComponent(keep)}` : "");
       const r = await api(`/api/lab/import?${q}`, { method: "POST", body: f });
-      uploadLut(1, new Float32Array(await r.arrayBuffer()), +r.headers.get("X-Lut-Size"));
+      const { table, n } = await lutOf(r); uploadLut(1, table, n);
       lab.imported = true; $("steps").replaceChildren(); draw();
       if (keep) { await refreshLooks(keep); exportsFor(keep); lab.saved = keep; }
       status(keep ? `imported ${f.name} into your library as '${keep}'` : `showing ${f.name}; give a name first to keep it`);
