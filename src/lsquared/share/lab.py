@@ -302,21 +302,72 @@ class ApplyIn(BaseModel):
     album: int
 
 
-@router.post("/api/lab/looks/{name}/apply")
-async def apply(name: str, body: ApplyIn, request: Request, who: Owner) -> dict:
-    """Make the look the album's (its colour LUT as the album's look file): every photo re-renders."""
+def album_look_file(store, s, user_id: int, name: str) -> Path:
+    """The look as the album's look file, content-addressed in the store: the saved look itself
+    as portable TOML (inheriting its built-in root; every step kept, the spatial ones too, so
+    the worker renders exactly what ``lsquared develop --look FILE`` does), or, for an imported
+    .cube/.vlt (a colour map and nothing else), that LUT as .cube."""
     from ..io.atomic import atomic_write_bytes
 
+    look = _resolve(s, user_id, name)
+    if look.lut is not None:
+        data, suffix = _export(look, "", "cube"), "cube"
+    else:
+        try:
+            data, suffix = looklib.portable_toml(s, user_id, name).encode(), "toml"
+        except LsquaredError as exc:
+            raise _bad(exc) from None
+    target = store.look_file(f"{hashlib.sha256(data).hexdigest()}.{suffix}")
+    if not target.exists():
+        atomic_write_bytes(target, data)
+    return target
+
+
+def applied_toml(store, album_look: str) -> dict | None:
+    """The TOML of a look applied from the lab (album look ``file:<sha>.toml``), else None."""
+    import tomllib
+
+    if not (album_look.startswith("file:") and album_look.endswith(".toml")):
+        return None
+    try:
+        return tomllib.loads(store.look_file(album_look[5:]).read_text())
+    except (OSError, ValueError):
+        return None
+
+
+def album_look_label(store, album_look: str) -> str:
+    """How an album's look reads on its page."""
+    saved = applied_toml(store, album_look)
+    if saved is not None:
+        return f"{saved.get('name', 'lab look')} (from the lab)"
+    return "uploaded LUT" if album_look.startswith("file:") else album_look
+
+
+def start_look(store, s, user_id: int, album_look: str) -> str:
+    """The lab's starting look for an album's look: a built-in by name; a look applied from the
+    lab (file:<sha>.toml) by its name in the library, or its built-in root when the library no
+    longer has it; an uploaded .cube/.vlt has no parameters to start from: standard."""
+    if not album_look.startswith("file:"):
+        return album_look
+    saved = applied_toml(store, album_look)
+    if saved is None:
+        return "standard"
+    name = str(saved.get("name", ""))
+    if looklib.row_of(s, user_id, name) is not None:
+        return name
+    parent = str(saved.get("inherits", ""))
+    return parent if parent in looklib.builtin_names() else "standard"
+
+
+@router.post("/api/lab/looks/{name}/apply")
+async def apply(name: str, body: ApplyIn, request: Request, who: Owner) -> dict:
+    """Make the look the album's (the saved look itself, see album_look_file): every photo re-renders."""
     store = request.app.state.store
 
     def run() -> dict:
         with _db(request) as s:
             sv.album_of(s, who.user_id, body.album)
-            look = _resolve(s, who.user_id, name)
-        cube = _export(look, "", "cube")
-        target = store.look_file(f"{hashlib.sha256(cube).hexdigest()}.cube")
-        if not target.exists():
-            atomic_write_bytes(target, cube)
+            target = album_look_file(store, s, who.user_id, name)
         with _db(request) as s:
             album = sv.album_of(s, who.user_id, body.album)
             n = sv.set_look(s, album, f"file:{target.name}")
@@ -372,7 +423,10 @@ async def import_lut(request: Request, who: Owner, name: str = "look.cube", save
 # --- the page --------------------------------------------------------------------------------
 
 @router.get("/lab", include_in_schema=False)
-async def lab_page(request: Request, photo: int | None = None, raw: str | None = None, look: str = "standard"):
+async def lab_page(request: Request, photo: int | None = None, raw: str | None = None,
+                   look: str | None = None, album: int | None = None):
+    """The lab; ``album=ID`` (the album pages' "Open in lab") starts from that album's current
+    look and offers it first for "Apply to album"; ``look=NAME`` starts from that look."""
     from .auth import optional_session
     from .pages import render
 
@@ -380,16 +434,22 @@ async def lab_page(request: Request, photo: int | None = None, raw: str | None =
     if who is None:
         return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
 
-    def load() -> tuple[list[dict], str]:
+    def load() -> tuple[list[dict], str, str]:
         with _db(request) as s:
             albums = [{"id": a.id, "title": a.title} for a, _ in sv.albums_of(s, who.user_id)]
             title = sv.photo_of(s, who.user_id, photo).name if photo is not None else ""
-        return albums, title
+            start = look or "standard"
+            if album is not None:
+                current = sv.album_of(s, who.user_id, album)
+                albums.sort(key=lambda a: a["id"] != current.id)
+                if look is None:
+                    start = start_look(request.app.state.store, s, who.user_id, current.look)
+        return albums, title, start
 
     try:
-        albums, title = await anyio.to_thread.run_sync(load)
+        albums, title, start = await anyio.to_thread.run_sync(load)
     except sv.Refused as exc:
         raise HTTPException(exc.status, exc.message) from None
     source = {"photo": photo} if photo is not None else {"raw": raw} if raw else {}
-    return render("lab.html", csrf=who.csrf, source=json.dumps(source), look=look,
-                  albums=albums, title=title or "a raw of yours")
+    return render("lab.html", csrf=who.csrf, source=json.dumps(source), look=start,
+                  albums=albums, title=title or "a raw of yours", album=album)

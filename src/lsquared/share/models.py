@@ -63,7 +63,7 @@ class Album(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     owner_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     title: Mapped[str] = mapped_column(String(300))
-    look: Mapped[str] = mapped_column(String(200), default="standard")   # built-in name or file:<sha>.<ext>
+    look: Mapped[str] = mapped_column(String(200), default="standard")   # built-in name or file:<sha>.<ext> (.toml: a lab look)
     look_version: Mapped[int] = mapped_column(Integer, default=1)       # bumped on every look change
     created_at: Mapped[float] = mapped_column(Float, default=now)
 

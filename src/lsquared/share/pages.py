@@ -317,8 +317,12 @@ def _album_page_data(request: Request, user_id: int, album_id: int) -> dict:
         counts: dict[str, int] = {}
         for p in photos:
             counts[p.state] = counts.get(p.state, 0) + 1
+        from .lab import album_look_label
+
+        lab_photo = next((p.id for p in photos if p.kind != "video"), None)
         return {"album": {"id": album.id, "title": album.title, "look": album.look,
-                          "created_at": album.created_at},
+                          "look_label": album_look_label(request.app.state.store, album.look),
+                          "lab_photo": lab_photo, "created_at": album.created_at},
                 "photos": [_owner_photo(request, p, p.error or errors.get(p.id)) for p in photos],
                 "links": links, "picks": picks, "counts": counts,
                 "last_event_id": last_event_id(s, album.id)}

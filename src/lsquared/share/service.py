@@ -106,7 +106,7 @@ def check_look(look: str) -> str:
     from ..looks.library import available_looks
 
     if look.startswith("file:"):
-        if not re.fullmatch(r"file:[0-9a-f]{64}\.(cube|vlt)", look):
+        if not re.fullmatch(r"file:[0-9a-f]{64}\.(cube|vlt|toml)", look):
             raise Refused(422, "bad look file reference")
         return look
     from ..registry import canonical

@@ -58,7 +58,7 @@ class Store:
         return self.rendition_dir(photo_id, key) / variant
 
     def look_file(self, name: str) -> Path:
-        if not re.fullmatch(r"[0-9a-f]{64}\.(cube|vlt)", name):
+        if not re.fullmatch(r"[0-9a-f]{64}\.(cube|vlt|toml)", name):
             raise ValueError("bad look file name")
         return self.root / "looks" / name
 
