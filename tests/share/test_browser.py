@@ -21,7 +21,7 @@ from pathlib import Path
 import httpx
 import numpy as np
 import pytest
-from conftest import EventStream, ServerProcess, add_user, wait_for
+from share_fixtures import EventStream, ServerProcess, add_user, wait_for
 from shared_data import KODAK_DIR
 
 pytestmark = pytest.mark.slow

@@ -21,7 +21,7 @@ import time
 import httpx
 import numpy as np
 import pytest
-from conftest import ServerProcess, add_user, wait_for
+from share_fixtures import ServerProcess, add_user, wait_for
 from test_browser import CHROMIUM_ARGS, chromium_or_skip
 
 pytestmark = pytest.mark.slow

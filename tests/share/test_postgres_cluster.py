@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from conftest import EventStream, ServerProcess, add_user, wait_for
+from share_fixtures import EventStream, ServerProcess, add_user, wait_for
 
 pytestmark = pytest.mark.slow
 

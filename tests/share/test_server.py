@@ -11,7 +11,7 @@ import time
 
 import httpx
 import pytest
-from conftest import EventStream, ServerProcess, add_user, wait_for
+from share_fixtures import EventStream, ServerProcess, add_user, wait_for
 
 pytestmark = pytest.mark.slow
 

@@ -1,18 +1,14 @@
-"""Fixtures of the tether tests: small synthetic DNGs, and the share tests' real server
-process helpers (tests/share/conftest.py, loaded under its own name, not copied)."""
+"""Fixtures of the tether tests: small synthetic DNGs; the share tests' real server process
+helpers (tests/share/share_fixtures.py) are imported from there, not copied."""
 
 from __future__ import annotations
 
-import importlib.util
 import sys
 from pathlib import Path
 
 import pytest
 
-_spec = importlib.util.spec_from_file_location("share_fixtures", Path(__file__).parents[1] / "share" / "conftest.py")
-share_fixtures = importlib.util.module_from_spec(_spec)
-sys.modules["share_fixtures"] = share_fixtures
-_spec.loader.exec_module(share_fixtures)
+sys.path.insert(0, str(Path(__file__).parents[1] / "share"))
 
 
 @pytest.fixture(scope="session")

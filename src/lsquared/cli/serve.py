@@ -18,6 +18,9 @@ def serve_command(
     database: Optional[str] = typer.Option(None, "--database", help="postgresql+psycopg://USER@HOST/DB "
                                            "(env LSQUARED_DATABASE_URL); default: SQLite in --data."),
     workers: int = typer.Option(2, help="Develop worker processes (0: this server only serves)."),
+    preview_workers: int = typer.Option(1, "--preview-workers", help="Extra processes that make only the "
+                                        "first, fast previews, so a new photo's preview never waits "
+                                        "behind full develops (0: the develop workers make them too)."),
     upload_limit: str = typer.Option("2G", "--upload-limit", help="Largest upload (bytes, or 500M, 2G)."),
     public_url: Optional[str] = typer.Option(None, "--public-url", help="Base URL of share links "
                                              "(behind a proxy); default: from each request."),
@@ -31,7 +34,8 @@ def serve_command(
 
     data_given = data if (data != Path("lsquared-data") or not os.environ.get("LSQUARED_DATA")) else None
     settings = Settings.from_env(host=host, port=port, data_dir=data_given, database_url=database,
-                                 workers=workers, upload_limit=parse_size(upload_limit), public_url=public_url)
+                                 workers=workers, preview_workers=preview_workers,
+                                 upload_limit=parse_size(upload_limit), public_url=public_url)
     serve(settings)
 
 

@@ -44,13 +44,19 @@ _READY = ("NOT (kind = 'develop' AND EXISTS (SELECT 1 FROM jobs AS p WHERE p.pho
           "AND p.kind = 'preview' AND p.state IN ('pending', 'running')))")
 
 
-def claim(session: Session, worker: str, lease_seconds: float, max_attempts: int) -> Claim | None:
-    """Take one job for ``worker`` (commits), or None when there is nothing to do."""
+def claim(session: Session, worker: str, lease_seconds: float, max_attempts: int,
+          kinds: tuple[str, ...] | None = None) -> Claim | None:
+    """Take one job for ``worker`` (commits), or None when there is nothing to do; ``kinds``
+    limits it to those kinds of job (a preview lane takes only previews)."""
     now = time.time()
     params = {"now": now, "until": now + lease_seconds, "worker": worker, "max": max_attempts}
+    only = ""
+    if kinds is not None:
+        only = " AND kind IN (" + ", ".join(f":kind{i}" for i in range(len(kinds))) + ")"
+        params.update({f"kind{i}": k for i, k in enumerate(kinds)})
     if session.get_bind().dialect.name == "postgresql":
         row = session.execute(text(
-            f"SELECT id FROM jobs WHERE {_CLAIMABLE} AND attempts < :max AND {_READY} "
+            f"SELECT id FROM jobs WHERE {_CLAIMABLE} AND attempts < :max AND {_READY}{only} "
             "ORDER BY priority, id LIMIT 1 FOR UPDATE SKIP LOCKED"), params).first()
         if row is None:
             session.commit()
@@ -63,7 +69,7 @@ def claim(session: Session, worker: str, lease_seconds: float, max_attempts: int
         row = session.execute(text(
             "UPDATE jobs SET state = 'running', lease_until = :until, worker = :worker, "
             "attempts = attempts + 1 "
-            f"WHERE id = (SELECT id FROM jobs WHERE {_CLAIMABLE} AND attempts < :max AND {_READY} "
+            f"WHERE id = (SELECT id FROM jobs WHERE {_CLAIMABLE} AND attempts < :max AND {_READY}{only} "
             "ORDER BY priority, id LIMIT 1) "
             f"AND {_CLAIMABLE} AND attempts < :max "
             "RETURNING id, photo_id, kind, look_version, attempts"), params).first()

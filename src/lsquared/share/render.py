@@ -30,6 +30,13 @@ WEB_SIZE = 2048
 THUMB_SIZE = 400
 JPEG_QUALITY = 88
 WEBP_QUALITY = 80
+# libwebp's effort 0-6 (Pillow's default 4): 2 encodes a 2048-pixel web size in 0.14 s instead of
+# 0.32 s for 2 % more bytes (24 MP develop, measured on this machine); renditions are made per upload
+WEBP_METHOD = 2
+# Pillow first shrinks by an integer factor with a box filter while the picture stays this many
+# times the target, then resamples with Lanczos: for 6048 -> 2048 the default 3.0 does no box
+# step (0.37 s); 1.4 box-halves first (0.17 s) and differs from the one-pass Lanczos by 42.6 dB PSNR
+REDUCING_GAP = 1.4
 VIDEO_MAX_WIDTH = 1920
 
 
@@ -87,7 +94,7 @@ def _fit(im, size: int):
     if max(im.size) <= size:
         return im
     im = im.copy()
-    im.thumbnail((size, size), Image.Resampling.LANCZOS, reducing_gap=3.0)
+    im.thumbnail((size, size), Image.Resampling.LANCZOS, reducing_gap=REDUCING_GAP)
     return im
 
 
@@ -114,7 +121,7 @@ def write_sizes(pixels: np.ndarray, exif: Exif | None, space: str, out: Path, *,
         write_image(out / f"{name}.jpg", np.asarray(picture), format="jpeg", quality=JPEG_QUALITY,
                     exif=exif, space=space)
         if webp:
-            picture.save(out / f"{name}.webp", "WEBP", quality=WEBP_QUALITY, method=4)
+            picture.save(out / f"{name}.webp", "WEBP", quality=WEBP_QUALITY, method=WEBP_METHOD)
     from .thumbhash import placeholder
 
     return pixels.shape[1], pixels.shape[0], placeholder(np.asarray(thumb))

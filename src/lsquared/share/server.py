@@ -14,9 +14,12 @@ def start_workers(settings: Settings) -> list[multiprocessing.Process]:
 
     ctx = multiprocessing.get_context("spawn")     # LibRaw's OpenMP does not survive fork
     procs = []
-    for i in range(settings.workers):
-        p = ctx.Process(target=worker_main, args=(settings, os.getpid(), i), name=f"lsquared-worker-{i}",
-                        daemon=True)
+    lanes = [(f"lsquared-worker-{i}", None) for i in range(settings.workers)]
+    # the preview lane only beside develop workers: --workers 0 is a server that only serves
+    lanes += [(f"lsquared-preview-worker-{i}", ("preview",))
+              for i in range(settings.preview_workers if settings.workers else 0)]
+    for i, (name, kinds) in enumerate(lanes):
+        p = ctx.Process(target=worker_main, args=(settings, os.getpid(), i, kinds), name=name, daemon=True)
         p.start()
         procs.append(p)
     return procs
@@ -58,7 +61,8 @@ def serve(settings: Settings) -> None:
     app = create_app(settings)           # migrates the database before any worker starts
     procs = start_workers(settings)
     where = "PostgreSQL" if settings.is_postgres else f"SQLite in {settings.data_dir}"
-    print(f"lsquared share: http://{settings.host}:{settings.port}/  ({where}, {settings.workers} workers)",
+    print(f"lsquared share: http://{settings.host}:{settings.port}/  ({where}, {settings.workers} develop workers"
+          f"{f' + {settings.preview_workers} preview' if settings.workers and settings.preview_workers else ''})",
           flush=True)
     try:
         uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning",

@@ -22,6 +22,7 @@ class Settings:
     host: str = "127.0.0.1"                  # loopback unless told otherwise
     port: int = 8080
     workers: int = 2                         # develop processes started beside the web server
+    preview_workers: int = 1                 # extra processes that make only previews (see worker.py)
     upload_limit: int = 2 * GB               # bytes per uploaded file (413 beyond)
     public_url: str | None = None            # base of share links (None: from the request)
     share_days: int = 30                     # default expiry of a share link
@@ -36,6 +37,8 @@ class Settings:
         object.__setattr__(self, "data_dir", Path(self.data_dir).expanduser().resolve())
         if self.workers < 0:
             raise ParameterError("--workers must be 0 or more")
+        if self.preview_workers < 0:
+            raise ParameterError("--preview-workers must be 0 or more")
         if self.upload_limit <= 0:
             raise ParameterError("the upload limit must be a positive number of bytes")
         if not 0 < self.port < 65536:

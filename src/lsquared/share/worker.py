@@ -1,7 +1,12 @@
 """The develop workers: separate processes that take jobs from the database and make renditions.
 
 ``lsquared serve --workers N`` starts N of them (spawn start method: LibRaw's OpenMP and fork
-do not mix); they die with the server (Linux PR_SET_PDEATHSIG, and a parent check).  A job's
+do not mix), plus ``--preview-workers`` (1) that take only preview jobs: the develop workers
+take previews first too, but a full develop, once started, runs for seconds, and with every
+develop worker busy a new photo's preview would wait behind them; the preview lane makes it at
+once, sharing the cores for the fraction of a second it needs (the queueing argument for a
+separate interactive lane).  They die with the server (Linux PR_SET_PDEATHSIG, and a parent
+check).  A job's
 result is recorded only while the worker still holds its lease (jobs.finish is fenced), in
 one transaction with the photo's new state and its event, so a photo is developed once even
 when a worker is killed half-way and its job is taken again.
@@ -40,8 +45,9 @@ def look_spec(album_look: str, store: Store):
 
 
 class Worker:
-    def __init__(self, settings: Settings, name: str | None = None):
+    def __init__(self, settings: Settings, name: str | None = None, kinds: tuple[str, ...] | None = None):
         self.settings = settings
+        self.kinds = kinds                   # None: every kind of job
         self.engine = make_engine(settings)
         self.sessions = session_factory(self.engine)
         self.store = Store(settings.data_dir)
@@ -53,7 +59,7 @@ class Worker:
         """Take and do one job; False when the queue had none."""
         s = self.settings
         with self.sessions() as session:
-            claim = jobs.claim(session, self.name, s.lease_seconds, s.max_attempts)
+            claim = jobs.claim(session, self.name, s.lease_seconds, s.max_attempts, self.kinds)
         if claim is None:
             self._sweep()
             return False
@@ -202,18 +208,19 @@ def pending_jobs(settings: Settings) -> int:
         engine.dispose()
 
 
-def worker_main(settings: Settings, parent: int, index: int) -> None:
-    """Entry point of a worker process."""
+def worker_main(settings: Settings, parent: int, index: int, kinds: tuple[str, ...] | None = None) -> None:
+    """Entry point of a worker process (``kinds``: only those jobs, e.g. the preview lane)."""
     die_with_parent()
     os.environ.setdefault("NUMBA_NUM_THREADS", str(max(1, (os.cpu_count() or 2))))
-    logging.basicConfig(level=logging.INFO, format=f"worker {index}: %(message)s")
+    lane = "preview worker" if kinds == ("preview",) else "worker"
+    logging.basicConfig(level=logging.INFO, format=f"{lane} {index}: %(message)s")
 
     def on_term(_sig, _frame):
         raise Stop()
 
     signal.signal(signal.SIGTERM, on_term)
     signal.signal(signal.SIGINT, signal.SIG_IGN)      # the server stops us with SIGTERM
-    worker = Worker(settings)
+    worker = Worker(settings, kinds=kinds)
     try:
         worker.run(parent=parent)
     except Stop:
