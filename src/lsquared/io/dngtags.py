@@ -31,7 +31,7 @@ import tifffile
 
 from ..errors import InputError
 from .dngopcodes import parse_opcode_list
-from .raw_checks import check_dng, check_layout
+from .raw_checks import check_data_extent, check_dng, check_layout
 
 PHOTOMETRIC_CFA = 32803
 PHOTOMETRIC_LINEAR_RAW = 34892
@@ -291,9 +291,8 @@ def _check_extent(path: Path, layout: TileLayout, file_size: int) -> None:
     if len(layout.offsets) < expected or len(layout.byte_counts) < expected:
         raise InputError(f"the raw image lists {len(layout.offsets)} tiles or strips where {expected} are needed",
                          path=path, hint="the file is corrupt")
-    if layout.data_end > file_size:
-        raise InputError(f"truncated: the raw data runs to byte {layout.data_end} but the file has {file_size}",
-                         path=path, hint="copy the file again from the card")
+    if len(layout.offsets):
+        check_data_extent(path, int(layout.offsets.min()), layout.data_end, file_size)
 
 
 # A WhiteLevel this many times below what the LinearizationTable makes of the stored samples

@@ -32,7 +32,7 @@ from . import dngtags
 from .dngopcodes import APPLIED_OPCODES, apply_opcode_list2, parse_opcode_list
 from .dngtags import PHOTOMETRIC_CFA, PHOTOMETRIC_LINEAR_RAW, DngTags
 from .ljpeg import LJ92Corrupt, LJ92Unsupported, decode_lj92_tiles
-from .raw_checks import check_meta
+from .raw_checks import check_data_extent, check_meta, tiff_data_extent
 
 # LibRaw's sizes.flip (dcraw's 'flip') -> EXIF orientation; dcraw maps EXIF to flip with
 # "50132467"[orientation & 7], this is its inverse.
@@ -50,6 +50,7 @@ def open_raw(path: str | os.PathLike) -> Frame:
     tags = dngtags.read_dng_tags(path)
     if tags is not None:
         return _open_dng(path, tags)
+    _check_tiff_extent(path)
     with _libraw(path) as raw:
         meta = _meta_from_libraw(path, raw)
         data = _libraw_data(path, raw, meta)
@@ -69,6 +70,7 @@ def read_metadata(path: str | os.PathLike) -> FrameMeta:
         return meta.replace(extra={**meta.extra, "decoder": _dng_decoder_name(tags, geometry)})
     # rawpy unpacks (decodes) before it reports levels, white balance or matrices: only the
     # float conversion and any demosaic are saved for non-DNG files
+    _check_tiff_extent(path)
     with _libraw(path) as raw:
         meta = _meta_from_libraw(path, raw)
         if meta.layout is SensorLayout.FALLBACK:
@@ -152,6 +154,15 @@ def _checked_path(path: str | os.PathLike) -> Path:
     if not head:
         raise InputError("is empty", path=path, hint="copy the file again")
     return path
+
+
+def _check_tiff_extent(path: Path) -> None:
+    """A TIFF-based raw (CR2, NEF, ARW, ORF, PEF, RW2, KDC ...) whose strips or tiles run past
+    the end of the file is refused before LibRaw, which would often fill the rest silently.
+    DNG files get the same check from their raw IFD (io.dngtags)."""
+    extent = tiff_data_extent(path)
+    if extent is not None:
+        check_data_extent(path, extent[0], extent[1], path.stat().st_size, what="image data")
 
 
 def _kind_of(path: Path) -> str | None:

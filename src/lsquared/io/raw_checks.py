@@ -175,3 +175,108 @@ def check_meta(meta):
     if cm is not None:
         _check_matrix(path, "colour matrix", np.asarray(cm, dtype=np.float64), square=True)
     return meta
+
+
+# ----------------------------------------------------------------------------- data extent
+
+
+def check_data_extent(path, start: int, end: int, file_size: int, what: str = "raw data") -> None:
+    """``InputError`` when the image data the header declares (bytes ``start``..``end``) run past
+    the end of the file: a card read that stopped early, an interrupted copy, a file whose
+    strips were cut.  Used for DNG (io.dngtags) and the other TIFF-based raws (``tiff_data_extent``).
+
+    Always an error, never a warning: decoders fill what is missing (LibRaw with zeros or
+    with whatever its bit reader last held, lossless-JPEG tiles not at all), so the picture
+    would carry a band of invented pixels; and the copy the user still has (the card, the
+    original) is the fix.  The message says how much is missing, so a file a few bytes short
+    (a copy cut at the last sector) is told apart from one cut in half."""
+    if end <= file_size:
+        return
+    missing = end - file_size
+    span = max(end - start, 1)
+    share = 100.0 * min(missing, span) / span
+    raise InputError(f"truncated: the {what} runs to byte {end} but the file has {file_size} "
+                     f"({_bytes(missing)} missing, {share:.3g} % of the {what})",
+                     path=path, hint="copy the file again from the card")
+
+
+def _bytes(n: int) -> str:
+    for unit, size in (("MB", 1 << 20), ("KB", 1 << 10)):
+        if n >= size:
+            return f"{n / size:.1f} {unit}"
+    return f"{n} bytes"
+
+
+# TIFF magic numbers of raw formats built on TIFF (TIFF 6.0: 42; Panasonic RW2: 0x55;
+# Olympus ORF: 'RO' and 'RS'); CR2, NEF, ARW, PEF, KDC, 3FR ... use 42
+_TIFF_MAGICS = {42, 0x55, 0x4F52, 0x5352}
+_STRIPS = ((273, 279), (324, 325))            # StripOffsets/ByteCounts, TileOffsets/ByteCounts
+_SUB_IFDS = 330
+_MAX_IFDS = 64
+_TYPE_SIZES = {1: 1, 2: 1, 3: 2, 4: 4, 5: 8, 6: 1, 7: 1, 8: 2, 9: 4, 10: 8, 11: 4, 12: 8, 13: 4}
+
+
+def tiff_data_extent(path) -> tuple[int, int] | None:
+    """(first byte, one past the last byte) of the image strips and tiles that a TIFF-based
+    raw's IFDs declare (IFD chain and SubIFDs: CR2, NEF, ARW, ORF, PEF, RW2, KDC ...), read from
+    the header alone (a few KB); None for a file that is not TIFF-based or declares none.
+    Entries with a zero byte count (Panasonic leaves StripByteCounts 0) are not counted."""
+    import struct
+
+    try:
+        with open(path, "rb") as f:
+            head = f.read(8)
+            if len(head) < 8 or head[:2] not in (b"II", b"MM"):
+                return None
+            order = "<" if head[:2] == b"II" else ">"
+            if struct.unpack(order + "H", head[2:4])[0] not in _TIFF_MAGICS:
+                return None
+            size = f.seek(0, 2)
+
+            def read(offset: int, n: int) -> bytes:
+                f.seek(offset)
+                return f.read(n)
+
+            def values(entry: bytes) -> list[int]:
+                tag_type, count = struct.unpack(order + "HI", entry[2:8])
+                code = {3: "H", 4: "I", 13: "I", 16: "Q"}.get(tag_type)
+                width = {3: 2, 4: 4, 13: 4, 16: 8}.get(tag_type)
+                if code is None or count == 0 or count > 1 << 20:
+                    return []
+                nbytes = width * count
+                raw = entry[8:8 + nbytes] if nbytes <= 4 else read(struct.unpack(order + "I", entry[8:12])[0], nbytes)
+                if len(raw) < nbytes:
+                    return []
+                return list(struct.unpack(f"{order}{count}{code}", raw))
+
+            pending, seen, spans = [struct.unpack(order + "I", head[4:8])[0]], set(), []
+            while pending and len(seen) < _MAX_IFDS:
+                ifd = pending.pop(0)
+                if ifd in seen or not 8 <= ifd < size:
+                    continue
+                seen.add(ifd)
+                count_bytes = read(ifd, 2)
+                if len(count_bytes) < 2:
+                    continue
+                n = min(struct.unpack(order + "H", count_bytes)[0], 4096)
+                table = read(ifd + 2, 12 * n + 4)
+                entries = {}
+                for i in range(len(table) // 12):
+                    entry = table[12 * i:12 * i + 12]
+                    entries[struct.unpack(order + "H", entry[:2])[0]] = entry
+                for offsets_tag, counts_tag in _STRIPS:
+                    if offsets_tag in entries and counts_tag in entries:
+                        for offset, count in zip(values(entries[offsets_tag]), values(entries[counts_tag])):
+                            if count > 0:
+                                spans.append((offset, offset + count))
+                if _SUB_IFDS in entries:
+                    pending += values(entries[_SUB_IFDS])
+                if len(table) >= 12 * n + 4:
+                    nxt = struct.unpack(order + "I", table[12 * n:12 * n + 4])[0]
+                    if nxt:
+                        pending.append(nxt)
+    except OSError:
+        return None
+    if not spans:
+        return None
+    return min(s for s, _ in spans), max(e for _, e in spans)
