@@ -40,6 +40,35 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def serve(tmp: Path, workers: int, database: str | None = None) -> tuple[subprocess.Popen, str, dict]:
+    """A real ``lsquared serve`` on a free loopback port with its data in ``tmp``/data, once it
+    answers, and a user "bench": (process, base URL, the user's Authorization header).  The
+    caller terminates the process."""
+    data = tmp / "data"
+    port = free_port()
+    db = ["--database", database] if database else []
+    log = open(tmp / "server.log", "wb")
+    server = subprocess.Popen([sys.executable, "-m", "lsquared.cli.main", "serve", "--port", str(port),
+                               "--data", str(data), "--workers", str(workers)] + db,
+                              stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(600):
+            try:
+                if httpx.get(url + "/openapi.json", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.1)
+        add = subprocess.run([sys.executable, "-m", "lsquared.cli.main", "user", "add", "bench", "--data",
+                              str(data), "--password-stdin"] + db,
+                             input="bench password\n", capture_output=True, text=True, check=True)
+    except BaseException:
+        server.terminate()
+        server.wait(30)
+        raise
+    return server, url, {"Authorization": "Bearer " + add.stdout.strip().splitlines()[-1]}
+
+
 class Viewer(threading.Thread):
     """Reads the SSE stream and notes when each (photo, event type) arrived."""
 
@@ -81,24 +110,8 @@ def main() -> None:
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True,
                             text=True).stdout.strip()
     with tempfile.TemporaryDirectory(prefix="lsq-share-bench-") as tmp:
-        data = Path(tmp) / "data"
-        port = free_port()
-        cmd = [sys.executable, "-m", "lsquared.cli.main", "serve", "--port", str(port), "--data", str(data),
-               "--workers", str(args.workers)] + (["--database", args.database] if args.database else [])
-        log = open(Path(tmp) / "server.log", "wb")
-        server = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-        url = f"http://127.0.0.1:{port}"
+        server, url, h = serve(Path(tmp), args.workers, args.database)
         try:
-            for _ in range(600):
-                try:
-                    if httpx.get(url + "/openapi.json", timeout=1).status_code == 200:
-                        break
-                except httpx.TransportError:
-                    time.sleep(0.1)
-            add = subprocess.run([sys.executable, "-m", "lsquared.cli.main", "user", "add", "bench", "--data",
-                                  str(data), "--password-stdin"] + (["--database", args.database] if args.database else []),
-                                 input="bench password\n", capture_output=True, text=True, check=True)
-            h = {"Authorization": "Bearer " + add.stdout.strip().splitlines()[-1]}
             client = httpx.Client(base_url=url, headers=h, timeout=300)
             album = client.post("/api/albums", json={"title": "bench"}).json()["id"]
             token = client.post(f"/api/albums/{album}/shares", json={}).json()["token"]

@@ -150,7 +150,7 @@ def test_lab_live_edit_matches_develop_and_exports(tmp_path):
     lat = np.array(latencies)
     print(f"change-to-picture latency over {lat.size} moves: median {np.median(lat):.1f} ms, "
           f"p95 {np.percentile(lat, 95):.1f} ms (load {open('/proc/loadavg').read().split()[0]})")
-    for key in ("wait", "lut", "draw"):
+    for key in ("wait", "lut", "draw", "frame", "painted"):
         print(f"  of which {key}: median {np.median([q[key] for q in parts]):.1f} ms")
     assert lat.size == 20
     shots = os.environ.get("LSQUARED_SCREENSHOTS")

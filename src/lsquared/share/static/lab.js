@@ -46,7 +46,8 @@ vec3 tetra(usampler3D t, vec3 v) {
 void main() {
   ivec2 xy = ivec2(gl_FragCoord.xy); xy.y = height - 1 - xy.y;
   vec3 v = vec3(texelFetch(proxy, xy, 0).rgb) / 65535.0;
-  vec3 o = gl_FragCoord.x < split ? tetra(lutB, v) : tetra(lutA, v);
+  vec3 o;                                   // (an if, not ?:, so one table is read, not both)
+  if (gl_FragCoord.x < split) o = tetra(lutB, v); else o = tetra(lutA, v);
   colour = vec4(floor(clamp(o, 0.0, 1.0) * 255.0 + 0.5) / 255.0, 1.0);   // develop's rounding
 }`;
 
@@ -72,7 +73,9 @@ async function api(path, options = {}) {
 
 /* ---- WebGL2 ---- */
 function setupGL(canvas, w, h, pixels) {
-  const gl = canvas.getContext("webgl2", { preserveDrawingBuffer: true, antialias: false });
+  // no preserved drawing buffer (a copy of the whole canvas every frame): whatever reads the
+  // picture back renders it first, in the same task (render() then readPixels)
+  const gl = canvas.getContext("webgl2", { preserveDrawingBuffer: false, antialias: false });
   if (!gl) throw new Error("this browser has no WebGL2");
   canvas.width = w; canvas.height = h;
   const prog = gl.createProgram();
@@ -137,26 +140,32 @@ async function lutOf(r) {
 }
 
 let holdBefore = false;
-function draw() {
-  const gl = lab.gl; if (!gl) return;
+function render() {
+  const gl = lab.gl;
   gl.uniform1i(lab.u.n, lab.size);
   const split = holdBefore ? lab.w + 1 : $("split").checked ? lab.splitAt * lab.w : -1;
   gl.uniform1f(lab.u.split, split);
   gl.drawArrays(gl.TRIANGLES, 0, 3);
+}
+
+function draw() {
+  if (!lab.gl) return;
+  render();
   lab.drawn += 1;
   $("splitline").hidden = !$("split").checked || holdBefore;
   $("splitline").style.left = `${lab.splitAt * 100}%`;
-  // the histogram reads the picture back (a GPU sync): after the frame is shown, not before,
-  // and once for any number of draws in between
+  // the histogram reads the picture back (a GPU sync, and a pass over every pixel): once the
+  // frame with the new picture has been painted, not before, and once for any number of draws
   if (!lab.histogramDue) {
     lab.histogramDue = true;
-    requestAnimationFrame(() => setTimeout(() => { lab.histogramDue = false; histogram(); }, 0));
+    requestAnimationFrame(() => requestAnimationFrame(() => setTimeout(() => { lab.histogramDue = false; histogram(); }, 0)));
   }
 }
 
 /* the drawn picture, top row first (for the histogram and the browser test) */
 lab.pixels = function () {
   const gl = lab.gl, w = lab.w, h = lab.h, raw = new Uint8Array(w * h * 4);
+  render();
   gl.readPixels(0, 0, w, h, gl.RGBA, gl.UNSIGNED_BYTE, raw);
   const out = new Uint8Array(w * h * 3);
   for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) {
@@ -168,6 +177,7 @@ lab.pixels = function () {
 
 function histogram() {
   const gl = lab.gl, raw = new Uint8Array(lab.w * lab.h * 4);
+  render();
   gl.readPixels(0, 0, lab.w, lab.h, gl.RGBA, gl.UNSIGNED_BYTE, raw);
   const bins = [new Uint32Array(256), new Uint32Array(256), new Uint32Array(256)];
   const step = Math.max(1, Math.floor(raw.length / 4 / 200000)) * 4;
@@ -211,12 +221,19 @@ async function pump() {
       const t2 = performance.now();
       uploadLut(1, table, n);
       draw();
-      lab.parts.push({ wait: t1 - (t0 ?? t1), lut: t2 - t1, draw: performance.now() - t2 });
+      const t3 = performance.now();
       $("digest").textContent = `look digest ${digest}`;
       status("");
-      // the frame after the draw: the picture is on screen
-      await new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)));
-      if (t0 !== undefined) lab.latencies.push(performance.now() - t0);
+      // the picture is on screen once the frame after the draw has been painted: the second
+      // animation frame.  Timed beside the loop, which goes on to the newest change meanwhile
+      requestAnimationFrame(() => {
+        const t4 = performance.now();
+        requestAnimationFrame(() => {
+          const t5 = performance.now();
+          lab.parts.push({ wait: t1 - (t0 ?? t1), lut: t2 - t1, draw: t3 - t2, frame: t4 - t3, painted: t5 - t4 });
+          if (t0 !== undefined) lab.latencies.push(t5 - t0);
+        });
+      });
     } catch (e) { status(e.message); }
   }
   lab.inFlight = false;
