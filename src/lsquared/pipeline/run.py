@@ -53,7 +53,8 @@ _FLAT_OVERRIDES = {
 
 
 class Picture(np.ndarray):
-    """A developed picture: an (H, W, 3) uint8/uint16 array, display-encoded in ``space``,
+    """A developed picture: an (H, W, 3) uint8/uint16 array, or (H, W) where the develop is
+    grey (a neutral look, ops.grey), display-encoded in ``space``,
     carrying what ``save`` needs (EXIF, colour space) and how it was made (the resolved recipe,
     the time each step took, warnings)."""
 
@@ -176,6 +177,16 @@ def _finish(linear: np.ndarray, matrix: np.ndarray, look, lut, recipe: Recipe, o
     return pixels
 
 
+def _grey_if_neutral(pixels: np.ndarray, lut, *, mono_input: bool) -> np.ndarray:
+    """One channel (the luma) where the compiled look maps every input this develop can feed it
+    to R = G = B (ops.grey): monochrome looks, any neutral look on a monochrome sensor."""
+    from ..ops.grey import lut_is_neutral, to_grey
+
+    if pixels.ndim != 3 or lut.output_space == "vlog" or not lut_is_neutral(lut.table, diagonal_only=mono_input):
+        return pixels
+    return to_grey(pixels, lut.output_space)
+
+
 def develop_frame(frame: Frame, recipe: Recipe | None = None) -> Picture:
     """Develop a Frame from ``open_raw`` (Encoding.RAW) with a recipe."""
     recipe = recipe or Recipe()
@@ -205,6 +216,7 @@ def develop_frame(frame: Frame, recipe: Recipe | None = None) -> Picture:
         recipe = recipe.replace(exposure=_resolve_baseline(frame, matrix, recipe.exposure))
     matrix = matrix * exposure_gain(frame.meta, recipe.exposure)
     pixels = _finish(frame.data, matrix, look, lut, recipe, frame.meta.orientation, watch)
+    pixels = _grey_if_neutral(pixels, lut, mono_input=frame.data.ndim == 2)
     return Picture(pixels, exif=frame.meta.exif, space=lut.output_space, recipe=recipe,
                    source=frame.meta.source, timings=watch.timings, warnings=frame.meta.warnings)
 
@@ -252,6 +264,7 @@ def develop_image(path: Path, recipe: Recipe | None = None) -> Picture:
     matrix = matrix * exposure_gain_image(recipe)
     recipe = recipe.replace(input=dataclasses.replace(recipe.input, space=space.name))
     out = _finish(linear, matrix, look, lut, recipe, 1, watch)
+    out = _grey_if_neutral(out, lut, mono_input=False)
     return Picture(out, exif=exif, space=lut.output_space, recipe=recipe, source=str(path),
                    timings=watch.timings, warnings=warnings)
 
