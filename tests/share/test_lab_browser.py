@@ -69,7 +69,15 @@ def test_lab_live_edit_matches_develop_and_exports(tmp_path):
                 page.fill("input[name=password]", "correct horse battery")
                 page.click("button[type=submit]")
                 page.wait_for_url("**/albums")
-                page.goto(f"{server.url}/lab?photo={photo}&look=standard")
+                # the album page links into the lab, in its header, where the look is named
+                page.goto(f"{server.url}/albums/{album}")
+                link = page.locator("#open-lab")
+                box = link.bounding_box()
+                assert link.is_visible() and box and box["y"] + box["height"] < 900, box
+                assert page.locator(f"#photo-{photo} .lab-link").is_visible()
+                page.screenshot(path=str(tmp_path / "album.png"))
+                link.click()
+                page.wait_for_url(f"**/lab?photo={photo}&album={album}")
                 wait_for(lambda: page.evaluate("() => !!(window.lab && window.lab.ready)"), 90)
                 page.uncheck("#split")                    # the whole picture in the edited look
                 wait_for(lambda: page.evaluate("() => window.lab.inFlight === false"), 30)
@@ -92,6 +100,10 @@ def test_lab_live_edit_matches_develop_and_exports(tmp_path):
                 page.fill("#description", "made in the lab")
                 page.click("#save")
                 wait_for(lambda: "saved 'lab-vivid'" in page.inner_text("#status"), 30)
+                # back to the album: it is offered first, and re-renders in the look
+                assert page.input_value("#album") == str(album)
+                page.click("#apply")
+                wait_for(lambda: "album re-rendering 1 photo" in page.inner_text("#status"), 30)
                 cookies = {c["name"]: c["value"] for c in page.context.cookies()}
                 toml = httpx.get(f"{server.url}/api/lab/looks/lab-vivid/export", params={"format": "toml"},
                                  cookies=cookies)
