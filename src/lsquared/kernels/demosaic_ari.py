@@ -35,9 +35,11 @@ shared McMaster images the directional selection did not beat this mean here (36
 either way in a prototype), so the simpler form is used.
 
 Other departures, stated: the regularisers are relative to the local signal level
-(``EPS_REL``, ``DIF_REL``) rather than the code's absolute 8-bit constants (eps 1e-10, RMS
+(``RIDGE_REL``, ``DIF_REL``) rather than the code's absolute 8-bit constants (eps 1e-10, RMS
 floor 1e-3 of a code value), so that a mosaic scaled by any factor gives the scaled result;
-the values keep the same order of magnitude for a mid-grey window.  ``ITERATIONS`` is 6 (the
+and the gain's ridge is far stronger than the code's eps and pulls towards 1, not 0: with a
+near-zero eps the fit extrapolates wildly where a window's guide is almost constant
+(``RIDGE_REL`` says how it was found).  ``ITERATIONS`` is 6 (the
 paper: 11) because the windows grow every iteration and their reach adds up: 6 iterations
 reach ~100 pixels, 11 would reach ~230 and need a tile halo larger than the tile.  On a
 three-image McMaster prototype, green was 39.63 dB after 6 iterations and 39.61 after 11.
@@ -62,7 +64,17 @@ RB_R = 2                     # red/blue windows: 5x5 (paper's first window)
 # Reach: per iteration 2 h + 3 (two boxes of half-width h, the Laplacian's 2, the residual's 1);
 # MLRI's h runs 4..9: 96; plus the first interpolation, the criterion smoothing, red/blue's 7.
 HALO = 108
-EPS_REL = 1e-5               # ridge of the gain fit, relative to the window's level
+# Ridge of the gain fit, relative to the window's level, pulling the gain towards 1 (the
+# colour-difference model) where the guide has little variance in the window.  Without it
+# (a ridge of 1e-5 towards 0, as the authors' near-zero eps), a window whose guide is almost
+# constant at its sites (a saturated 1.0 plateau beside a one-pixel dark line on the other
+# rows) fits a gain of 30-40 from rounding-level guide variance, and the estimate at the
+# line, where the guide is far outside the window's range, overshoots to -26 (kodim10 blue:
+# 27.9 dB CPSNR float, kodim05/08 near 25-26).  3e-2 of the level: the guide's variance
+# must exceed that of a ~3 % ripple before the fit departs from the colour difference.  On
+# kodim05/08 and mcm01/07 the green and the result rose monotonically from 1e-5 to 3e-2;
+# 1e-1 gained more on Kodak and lost 0.4 dB on mcm01 (docs/demosaic.md).
+RIDGE_REL = 3e-2
 DIF_REL = 1e-5               # floor of the fits' RMS residual, relative to the window's level
 TINY = 1e-300
 
@@ -108,8 +120,9 @@ def box_sum(x, ry, rx, stride):
 def guided(guide, target, mask, lap_g, lap_t, lap_mask, ry, rx, stride, mlri):
     """Guided filter estimate of ``target`` from ``guide`` over the ``mask`` sites of each window.
 
-    RI (mlri False): a = cov(guide, target) / var(guide); MLRI: a = sum(lap_g lap_t) /
-    sum(lap_g^2) over the ``lap_mask`` sites; b = mean(target) - a mean(guide).  a and b are
+    RI (mlri False): a = (cov(guide, target) + eps) / (var(guide) + eps); MLRI:
+    a = (sum(lap_g lap_t) + n eps) / (sum(lap_g^2) + n eps) over the ``lap_mask`` sites, with
+    eps = (RIDGE_REL level)^2 (a ridge towards a = 1); b = mean(target) - a mean(guide).  a and b are
     then averaged over the window with weights 1 / (RMS residual of the window's fit)."""
     lh, lw = guide.shape
     gm = guide * mask
@@ -135,11 +148,11 @@ def guided(guide, target, mask, lap_g, lap_t, lap_mask, ry, rx, stride, mlri):
             mg = s_g[i, j] / nn
             mt = s_t[i, j] / nn
             level = abs(mg) + abs(mt)
-            eps = (EPS_REL * level) ** 2 + TINY
+            eps = (RIDGE_REL * level) ** 2 + TINY
             if mlri:
-                aa = num[i, j] / (den[i, j] + eps * max(n[i, j], 1.0))
+                aa = (num[i, j] + eps * nn) / (den[i, j] + eps * nn)
             else:
-                aa = (num[i, j] / nn - mg * mt) / (max(den[i, j] / nn - mg * mg, 0.0) + eps)
+                aa = (num[i, j] / nn - mg * mt + eps) / (max(den[i, j] / nn - mg * mg, 0.0) + eps)
             bb = mt - aa * mg
             # mean squared residual of target - (a guide + b) over the window's sites
             ms = (aa * aa * s_gg[i, j] + bb * bb * n[i, j] + s_tt[i, j] + 2.0 * aa * bb * s_g[i, j]

@@ -17,13 +17,8 @@ pytestmark = pytest.mark.slow
 # Lower bounds of the mean CPSNR (dB), each a little under what the method measures here
 # (docs/benchmarks.md) and at or above the published figure where one exists: a regression
 # guard, and the target for auto.
-# Known defect (2026-12-03): ARI falls below bilinear on kodim10 (27.9 vs 32.5 dB), a local
-# failure its mean hides; it is documented in docs/demosaic.md and ARI is not the default.
-KNOWN_BAD = {"ari"}
-
-
 MEAN_AT_LEAST = {"bilinear": 30.0, "malvar": 35.5, "menon2007": 39.0, "gbtf": 40.3, "mlri": 40.5, "auto": 40.5,
-                 "rcd": 36.8, "ari": 37.9}
+                 "rcd": 36.8, "ari": 39.9}
 
 
 @pytest.fixture(scope="module")
@@ -46,15 +41,10 @@ def test_every_method_beats_bilinear_on_every_image(kodak_scores):
             worst = int(np.argmin(s - floor))
             if not np.all(s > floor + 1.0):
                 failures[m] = f"{m} on kodim{worst + 1:02d}: {s[worst]:.2f} vs bilinear {floor[worst]:.2f}"
-    assert not set(failures) - KNOWN_BAD, "; ".join(failures.values())
-    if failures:
-        pytest.xfail("known defect: " + "; ".join(failures.values()))
+    assert not failures, "; ".join(failures.values())
 
 
-@pytest.mark.parametrize("method", [
-    pytest.param(m, marks=pytest.mark.xfail(strict=True, reason="known defect: ari breaks down on "
-                                            "several Kodak images (kodim05, kodim08 near 25-26 dB)"))
-    if m in KNOWN_BAD else m for m in sorted(MEAN_AT_LEAST)])
+@pytest.mark.parametrize("method", sorted(MEAN_AT_LEAST))
 def test_mean_cpsnr_at_least(kodak_scores, method):
     assert kodak_scores[method].mean() >= MEAN_AT_LEAST[method]
 
