@@ -141,6 +141,12 @@ def test_lab_live_edit_matches_develop_and_exports(tmp_path):
     finally:
         server.stop()
 
+    lat = np.array(latencies)
+    print(f"\nchange-to-picture latency over {lat.size} moves: median {np.median(lat):.1f} ms, "
+          f"p95 {np.percentile(lat, 95):.1f} ms (load {open('/proc/loadavg').read().split()[0]})")
+    for key in ("wait", "lut", "draw", "frame", "painted"):
+        print(f"  of which {key}: median {np.median([q[key] for q in parts]):.1f} ms")
+
     look = tmp_path / "lab-vivid.toml"
     look.write_bytes(toml.content)
     out = tmp_path / "developed.png"
@@ -149,7 +155,7 @@ def test_lab_live_edit_matches_develop_and_exports(tmp_path):
     assert developed.shape == shown.shape
     diff = np.abs(developed.astype(int) - shown.astype(int))
     quality = psnr(developed, shown)
-    print(f"\nlab canvas vs lsquared develop: PSNR {quality:.1f} dB, 99th percentile {np.percentile(diff, 99):.0f}, "
+    print(f"lab canvas vs lsquared develop: PSNR {quality:.1f} dB, 99th percentile {np.percentile(diff, 99):.0f}, "
           f"max {diff.max()} code values ({w}x{hgt})")
     assert quality >= 45.0 and np.percentile(diff, 99) < 1.0
 
@@ -159,11 +165,6 @@ def test_lab_live_edit_matches_develop_and_exports(tmp_path):
     run_cli("look", "import", vlt_path, "--name", "lab-vivid-vlt", env=env)
     assert (tmp_path / "config" / "lsquared" / "looks").is_dir()
 
-    lat = np.array(latencies)
-    print(f"change-to-picture latency over {lat.size} moves: median {np.median(lat):.1f} ms, "
-          f"p95 {np.percentile(lat, 95):.1f} ms (load {open('/proc/loadavg').read().split()[0]})")
-    for key in ("wait", "lut", "draw", "frame", "painted"):
-        print(f"  of which {key}: median {np.median([q[key] for q in parts]):.1f} ms")
     assert lat.size == 20
     shots = os.environ.get("LSQUARED_SCREENSHOTS")
     if shots:

@@ -73,9 +73,7 @@ async function api(path, options = {}) {
 
 /* ---- WebGL2 ---- */
 function setupGL(canvas, w, h, pixels) {
-  // no preserved drawing buffer (a copy of the whole canvas every frame): whatever reads the
-  // picture back renders it first, in the same task (render() then readPixels)
-  const gl = canvas.getContext("webgl2", { preserveDrawingBuffer: false, antialias: false });
+  const gl = canvas.getContext("webgl2", { preserveDrawingBuffer: true, antialias: false });
   if (!gl) throw new Error("this browser has no WebGL2");
   canvas.width = w; canvas.height = h;
   const prog = gl.createProgram();
@@ -140,17 +138,12 @@ async function lutOf(r) {
 }
 
 let holdBefore = false;
-function render() {
-  const gl = lab.gl;
+function draw() {
+  const gl = lab.gl; if (!gl) return;
   gl.uniform1i(lab.u.n, lab.size);
   const split = holdBefore ? lab.w + 1 : $("split").checked ? lab.splitAt * lab.w : -1;
   gl.uniform1f(lab.u.split, split);
   gl.drawArrays(gl.TRIANGLES, 0, 3);
-}
-
-function draw() {
-  if (!lab.gl) return;
-  render();
   lab.drawn += 1;
   $("splitline").hidden = !$("split").checked || holdBefore;
   $("splitline").style.left = `${lab.splitAt * 100}%`;
@@ -165,7 +158,6 @@ function draw() {
 /* the drawn picture, top row first (for the histogram and the browser test) */
 lab.pixels = function () {
   const gl = lab.gl, w = lab.w, h = lab.h, raw = new Uint8Array(w * h * 4);
-  render();
   gl.readPixels(0, 0, w, h, gl.RGBA, gl.UNSIGNED_BYTE, raw);
   const out = new Uint8Array(w * h * 3);
   for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) {
@@ -177,7 +169,6 @@ lab.pixels = function () {
 
 function histogram() {
   const gl = lab.gl, raw = new Uint8Array(lab.w * lab.h * 4);
-  render();
   gl.readPixels(0, 0, lab.w, lab.h, gl.RGBA, gl.UNSIGNED_BYTE, raw);
   const bins = [new Uint32Array(256), new Uint32Array(256), new Uint32Array(256)];
   const step = Math.max(1, Math.floor(raw.length / 4 / 200000)) * 4;
