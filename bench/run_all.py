@@ -40,9 +40,13 @@ SCRIPTS: list[tuple[str, list[str], str]] = [
     ("quality", ["quality.py", "--runs", "5"], "docs/benchmarks.md (quality)"),
     ("compare_rawpy", ["compare_rawpy.py"], "docs/compare-lsquared-vs-rawpy.png"),
     ("brightness", ["brightness.py"], "docs/quality.md"),
+    ("truncation_check_cost", ["truncation_check_cost.py", "--runs", "7"], "docs/formats.md (truncated raws)"),
     ("demosaic_quality", ["demosaic_quality.py", "--runs", "5", "--write-docs"], "docs/benchmarks.md (demosaic)"),
     ("share_latency", ["share_latency.py", "--uploads", "20"], "docs/benchmarks.md, docs/share.md"),
     ("share_load", ["share_load.py"], "docs/benchmarks.md (share under load)"),
+    ("share_load_postgres", ["share_load.py", "--database", "$LSQUARED_TEST_POSTGRES_URL", "--uploaders", "20",
+                             "--files", "2"], "docs/benchmarks.md (share under load, PostgreSQL)"),
+    ("lab_latency", ["lab_latency.py", "--moves", "30"], "docs/looks.md (the look lab), docs/share.md"),
     ("batch", ["batch.py", "--files", "40", "--runs", "2", "--peer-files", "6"], "docs/benchmarks.md (batch)"),
     ("batch_profile", ["batch.py", "--profile", "--runs", "4"], "docs/benchmarks.md (buffer pool)"),
     ("video_1080", ["video.py", "--sizes", "1080", "--seconds", "10", "--runs", "3", "--memory-seconds", "10,60"],
@@ -76,7 +80,7 @@ def main() -> int:
     args = ap.parse_args()
     if args.list:
         for name, argv, where in SCRIPTS:
-            print(f"{name:18} python bench/{' '.join(argv):70}  -> {where}")
+            print(f"{name:22} python bench/{' '.join(argv):70}  -> {where}")
         return 0
     names = {n for n, _, _ in SCRIPTS}
     unknown = (set(args.only or []) | set(args.skip)) - names
@@ -94,6 +98,13 @@ def main() -> int:
     summary = [runinfo.header("bench/run_all.py", "see each script's own header"), ""]
     failed = []
     for name, argv, where in chosen:
+        # "$VAR" arguments (the PostgreSQL URL) come from the environment; without it the entry is skipped
+        if unset := [a for a in argv if a.startswith("$") and not os.environ.get(a[1:])]:
+            line = f"{name:22} skipped: {', '.join(unset)} not set  -> {where}"
+            print(line, flush=True)
+            summary.append(line)
+            continue
+        argv = [os.environ[a[1:]] if a.startswith("$") else a for a in argv]
         before = wait_for_quiet(args.max_load, patience=120)
         t0 = time.monotonic()
         print(f"== {name}: python bench/{' '.join(argv)}  (load {before:.2f})", flush=True)
@@ -101,7 +112,7 @@ def main() -> int:
             rc = subprocess.call([sys.executable, "-u", str(BENCH / argv[0]), *argv[1:]], cwd=BENCH.parent,
                                  stdout=log, stderr=subprocess.STDOUT)
         took = time.monotonic() - t0
-        line = (f"{name:18} rc={rc} {took:7.1f} s  load before {before:.2f}, after {os.getloadavg()[0]:.2f}"
+        line = (f"{name:22} rc={rc} {took:7.1f} s  load before {before:.2f}, after {os.getloadavg()[0]:.2f}"
                 f"  -> {where}")
         print(line, flush=True)
         summary.append(line)
