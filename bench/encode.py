@@ -1,6 +1,7 @@
 """Output-stage benchmark: what writing (and reading back) a 24 MP picture costs, per format.
 
     python bench/encode.py [--runs 3] [--formats jpeg,tiff,png,heif,avif] [--size 6048x4032]
+    python bench/encode.py --default-qualities --formats jpeg,heif,avif   # PSNR and size, no timing
 
 The picture: the 24 Kodak images of ../shared/data/kodak tiled (every other round mirrored)
 into 6048x4032, natural content at native resolution as in a developed photograph.  Its
@@ -116,12 +117,46 @@ def python_thread_share(fn) -> tuple[float, float]:
     return rate / idle_rate, gap
 
 
+def default_qualities(formats: list[str]) -> None:
+    """docs/formats.md's "Default qualities" table: each of the 24 Kodak images (768x512) written
+    by write_image at its format's default quality (EXIF and ICC included, as a user gets it),
+    read back by read_image; PSNR over R, G and B against the 8-bit original, and the file size,
+    means over the set.  Not a timing.  JPEG 92 is the reference the other defaults aim at."""
+    from PIL import Image
+    from lsquared.io.image import FORMATS, read_image, write_image
+
+    paths = sorted(KODAK.glob("kodim*.png"))
+    if not paths:
+        sys.exit(f"no Kodak images in {KODAK} (set LSQUARED_SHARED)")
+    print(header("bench/encode.py " + " ".join(sys.argv[1:]), "none (quality and size, not a timing)"))
+    print(f"default qualities on the {len(paths)} Kodak images: mean PSNR over RGB of the file read back, "
+          "mean file size")
+    print("| format | quality | PSNR (dB) | mean size (kB) |\n|---|---|---|---|")
+    with tempfile.TemporaryDirectory() as tmp:
+        for fmt in formats:
+            spec = FORMATS[fmt]
+            scores, sizes = [], []
+            for path in paths:
+                px = np.asarray(Image.open(path).convert("RGB"))
+                out = write_image(Path(tmp) / f"{path.stem}{spec.suffix}", px, overwrite=True)
+                back = np.asarray(read_image(out)[0], dtype=np.float64)
+                scores.append(10 * np.log10(1.0 / np.mean((back - px / 255.0) ** 2)))
+                sizes.append(out.stat().st_size)
+            print(f"| {fmt.upper()} | {spec.default_quality} | "
+                  f"{np.mean(scores):.2f} | {np.mean(sizes) / 1e3:.0f} |", flush=True)
+    print(footer())
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--formats", default="jpeg,tiff,png,heif,avif")
     parser.add_argument("--size", default="6048x4032", help="WIDTHxHEIGHT")
+    parser.add_argument("--default-qualities", action="store_true",
+                        help="instead of timings: PSNR and size of each format's default quality on the Kodak set")
     args = parser.parse_args()
+    if args.default_qualities:
+        return default_qualities([f.strip() for f in args.formats.split(",") if f.strip()])
 
     from PIL import Image
     from lsquared.io.image import FORMATS, read_image, write_image

@@ -35,6 +35,8 @@ SCRIPTS: list[tuple[str, list[str], str]] = [
     ("decode", ["decode.py", "--runs", "7"], "docs/formats.md"),
     ("encode", ["encode.py", "--runs", "3"], "docs/formats.md"),
     ("encode_jpeg", ["encode.py", "--formats", "jpeg", "--runs", "5"], "docs/formats.md"),
+    ("encode_qualities", ["encode.py", "--default-qualities", "--formats", "jpeg,heif,avif"],
+     "docs/formats.md (default qualities)"),
     ("looks", ["looks.py", "--runs", "7"], "docs/benchmarks.md (looks)"),
     ("chart", ["chart.py"], "README, docs/quality.md"),
     ("quality", ["quality.py", "--runs", "5"], "docs/benchmarks.md (quality)"),
