@@ -141,3 +141,7 @@ def test_album_pages_open_the_lab_in_the_albums_look(env, demo_raws):
     assert client.delete("/api/lab/looks/mine", headers=ann).status_code == 200
     assert 'data-look="vivid"' in client.get(f"/lab?photo={photo}&album={album}").text
     assert client.get(f"/lab?photo={photo}&album={album + 99}").status_code == 404
+    # a built-in look applied from the lab is the album's by name
+    r = client.post("/api/lab/looks/portrait/apply", json={"album": album}, headers=ann)
+    assert r.status_code == 200 and r.json()["look"] == "portrait"
+    assert 'data-look="portrait"' in client.get(f"/lab?photo={photo}&album={album}").text

@@ -367,10 +367,12 @@ async def apply(name: str, body: ApplyIn, request: Request, who: Owner) -> dict:
     def run() -> dict:
         with _db(request) as s:
             sv.album_of(s, who.user_id, body.album)
-            target = album_look_file(store, s, who.user_id, name)
+            # a built-in look is the album's by name, as the album page sets it
+            look = name if name in looklib.builtin_names() else \
+                f"file:{album_look_file(store, s, who.user_id, name).name}"
         with _db(request) as s:
             album = sv.album_of(s, who.user_id, body.album)
-            n = sv.set_look(s, album, f"file:{target.name}")
+            n = sv.set_look(s, album, look)
             return {"album": album.id, "look": album.look, "rerendering": n}
 
     out = await anyio.to_thread.run_sync(run)
