@@ -29,7 +29,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from runinfo import footer, header  # noqa: E402
-from share_latency import pct, serve  # noqa: E402
+from share_latency import pct, serve, stop  # noqa: E402
 
 
 def row(name: str, ms: list[float]) -> str:
@@ -82,8 +82,7 @@ def whole_process(moves: int) -> list[str]:
                     schema.append((t2 - t1) * 1e3)
             size = len(r.content)
         finally:
-            server.terminate()
-            server.wait(10)
+            stop(server)
     return [row(f"HTTP POST /api/lab/lut ({size // 1024} KB)", lut),
             row("HTTP GET /api/lab/schema (peer)", schema)]
 

@@ -43,7 +43,7 @@ def free_port() -> int:
 def serve(tmp: Path, workers: int, database: str | None = None) -> tuple[subprocess.Popen, str, dict]:
     """A real ``lsquared serve`` on a free loopback port with its data in ``tmp``/data, once it
     answers, and a user "bench": (process, base URL, the user's Authorization header).  The
-    caller terminates the process."""
+    caller ends it with ``stop``."""
     data = tmp / "data"
     port = free_port()
     db = ["--database", database] if database else []
@@ -63,10 +63,20 @@ def serve(tmp: Path, workers: int, database: str | None = None) -> tuple[subproc
                               str(data), "--password-stdin"] + db,
                              input="bench password\n", capture_output=True, text=True, check=True)
     except BaseException:
-        server.terminate()
-        server.wait(30)
+        stop(server)
         raise
     return server, url, {"Authorization": "Bearer " + add.stdout.strip().splitlines()[-1]}
+
+
+def stop(server: subprocess.Popen) -> None:
+    """End the server and whatever it started (its own session: one process group)."""
+    import signal
+
+    try:
+        os.killpg(server.pid, signal.SIGTERM)
+    except ProcessLookupError:
+        pass
+    server.wait(30)
 
 
 class Viewer(threading.Thread):
@@ -143,8 +153,7 @@ def main() -> None:
                 print(f"  upload {i:2d}: transfer {end - t0:6.3f} s  preview {preview:6.3f} s  "
                       f"developed {developed:6.3f} s  | peer: in-process develop {plain:6.3f} s", flush=True)
         finally:
-            server.terminate()
-            server.wait(30)
+            stop(server)
     load = open("/proc/loadavg").read().split()[:3]
     db = "PostgreSQL" if args.database else "SQLite (WAL)"
     print()
