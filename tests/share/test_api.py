@@ -176,7 +176,13 @@ def test_uploaded_cube_look(env, user, demo_raws):
     assert bad.status_code == 415
     other = user.album()                  # a look file is set by uploading it, not by naming it
     r = user.client.patch(f"/api/albums/{other}", json={"look": look_ref}, headers=user.h)
+    assert r.status_code == 422 and "uploading it" in r.json()["detail"]
+    r = user.post("/api/albums", json={"title": "forged", "look": look_ref})
     assert r.status_code == 422
+    forged = "file:" + "0" * 64 + ".toml"                       # one that does not even exist
+    assert user.client.patch(f"/api/albums/{other}", json={"look": forged}, headers=user.h).status_code == 422
+    r = user.client.patch(f"/api/albums/{album}", json={"look": look_ref}, headers=user.h)
+    assert r.status_code == 200 and r.json()["rerendering"] == 0   # its own look, unchanged
 
 
 def test_failed_develop_is_recorded_and_shown(env, user, demo_raws):

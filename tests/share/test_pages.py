@@ -135,6 +135,9 @@ def test_owner_forms_refuse_without_csrf_and_work_with_it(env):
     bad = c.post(f"{album_url}/look", data={"look": "no-such-look", "csrf_token": csrf})
     assert bad.status_code == 303 and "error=" in bad.headers["location"]
     assert "unknown look" in c.get(bad.headers["location"]).text
+    forged = c.post(f"{album_url}/look", data={"look": "file:" + "0" * 64 + ".toml", "csrf_token": csrf})
+    assert forged.status_code == 303 and "error=" in forged.headers["location"]
+    assert '<option value="monochrome" selected>' in c.get(album_url).text   # unchanged
 
     # a share link: created by the form, shown once, listed with its state, revoked by a form
     assert c.post(f"{album_url}/shares", data={"expires": "7d", "download": "on"}).status_code == 403

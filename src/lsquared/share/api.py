@@ -166,8 +166,6 @@ def patch_album(album_id: int, body: AlbumPatch, request: Request, who: Owner) -
         album = sv.album_of(s, who.user_id, album_id)
         if body.title is not None:
             sv.rename_album(s, album, body.title)
-        if body.look is not None and body.look.startswith("file:") and body.look != album.look:
-            raise HTTPException(422, "upload a .cube/.vlt with POST /api/albums/{id}/look to use it")
         rerender = sv.set_look(s, album, body.look) if body.look is not None else 0
         out = {**album_json(album), "rerendering": rerender}
     wake(request)
@@ -211,7 +209,7 @@ async def upload_look(album_id: int, request: Request, who: Owner, name: str = "
     def apply():
         with db(request) as s:
             album = sv.album_of(s, who.user_id, album_id)
-            n = sv.set_look(s, album, f"file:{target.name}")
+            n = sv.set_look(s, album, f"file:{target.name}", from_store=True)
             return {**album_json(album), "rerendering": n}
 
     out = await anyio.to_thread.run_sync(apply)

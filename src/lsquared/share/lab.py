@@ -372,7 +372,7 @@ async def apply(name: str, body: ApplyIn, request: Request, who: Owner) -> dict:
                 f"file:{album_look_file(store, s, who.user_id, name).name}"
         with _db(request) as s:
             album = sv.album_of(s, who.user_id, body.album)
-            n = sv.set_look(s, album, look)
+            n = sv.set_look(s, album, look, from_store=True)
             return {"album": album.id, "look": album.look, "rerendering": n}
 
     out = await anyio.to_thread.run_sync(run)

@@ -89,7 +89,8 @@ def album_of(s: Session, user_id: int, album_id: int) -> Album:
 
 
 def create_album(s: Session, user_id: int, title: str, look: str = "standard") -> Album:
-    album = Album(owner_id=user_id, title=clean_text(title, MAX_TITLE, "title"), look=check_look(look))
+    album = Album(owner_id=user_id, title=clean_text(title, MAX_TITLE, "title"),
+                  look=check_look(look, from_store=False))
     s.add(album)
     s.flush()
     return album
@@ -102,10 +103,17 @@ def albums_of(s: Session, user_id: int) -> list[tuple[Album, int]]:
     return [(a, counts.get(a.id, 0)) for a in albums]
 
 
-def check_look(look: str) -> str:
+def check_look(look: str, *, from_store: bool) -> str:
+    """A built-in look's canonical name, or a look file's reference (``file:<sha256>.<ext>``)
+    only when ``from_store``: the server itself put that file in the store (an uploaded
+    .cube/.vlt, a look applied from the lab).  A reference typed into a form or a JSON body is
+    refused, so nobody sets a look file that does not exist or is not theirs."""
     from ..looks.library import available_looks
 
     if look.startswith("file:"):
+        if not from_store:
+            raise Refused(422, "a look file is set by uploading it (POST /api/albums/{id}/look) or "
+                          "applying it from the look lab, not by name")
         if not re.fullmatch(r"file:[0-9a-f]{64}\.(cube|vlt|toml)", look):
             raise Refused(422, "bad look file reference")
         return look
@@ -123,9 +131,12 @@ def rename_album(s: Session, album: Album, title: str) -> None:
     add_event(s, album.id, "album", title=album.title)
 
 
-def set_look(s: Session, album: Album, look: str) -> int:
-    """Change the album's look and queue a re-render of every photo; returns how many."""
-    look = check_look(look)
+def set_look(s: Session, album: Album, look: str, *, from_store: bool = False) -> int:
+    """Change the album's look and queue a re-render of every photo; returns how many.
+    ``from_store``: ``look`` is a look file the server stored itself (see check_look)."""
+    if look == album.look:
+        return 0
+    look = check_look(look, from_store=from_store)
     if look == album.look:
         return 0
     album.look = look
