@@ -213,14 +213,17 @@ _TIFF_MAGICS = {42, 0x55, 0x4F52, 0x5352}
 _STRIPS = ((273, 279), (324, 325))            # StripOffsets/ByteCounts, TileOffsets/ByteCounts
 _SUB_IFDS = 330
 _MAX_IFDS = 64
-_TYPE_SIZES = {1: 1, 2: 1, 3: 2, 4: 4, 5: 8, 6: 1, 7: 1, 8: 2, 9: 4, 10: 8, 11: 4, 12: 8, 13: 4}
 
 
 def tiff_data_extent(path) -> tuple[int, int] | None:
     """(first byte, one past the last byte) of the image strips and tiles that a TIFF-based
     raw's IFDs declare (IFD chain and SubIFDs: CR2, NEF, ARW, ORF, PEF, RW2, KDC ...), read from
     the header alone (a few KB); None for a file that is not TIFF-based or declares none.
-    Entries with a zero byte count (Panasonic leaves StripByteCounts 0) are not counted."""
+    Entries with a zero byte count (Panasonic leaves StripByteCounts 0) are not counted.
+
+    Read by hand rather than with tifffile (which io.dngtags uses for DNG): tifffile refuses the
+    vendor magic numbers (RW2's 0x55, ORF's 'RO'/'RS') and would parse every tag of every IFD,
+    where two offsets and two counts per IFD are all this needs."""
     import struct
 
     try:
