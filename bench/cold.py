@@ -9,6 +9,8 @@ numba's cache is warm, as on a user's second run; the first run after an install
 then --runs rounds; within a round every case runs lsquared then its peer, alternately:
 
   lsquared --help             vs  python -c pass (the interpreter alone: the floor)
+  lsquared develop --help     vs  python -c pass (a command's help: its module and its options' schema)
+  lsquared look list          vs  python -c pass
   lsquared info FILE          vs  python: rawpy.imread(FILE) + sizes, colour description, white balance
   lsquared develop FILE -o x  vs  python: rawpy.imread + postprocess() + Pillow JPEG (quality 92)
 
@@ -61,7 +63,7 @@ import json, statistics, sys, time
 clock = lambda: (time.perf_counter(), time.process_time())
 marks = [clock()]
 from lsquared.cli import main as cli          # what the command imports before it runs
-cli._register_commands()
+cli._register_commands(("develop",))   # a develop imports only its own command module
 marks.append(clock())
 import typer._adapters                        # pydantic: typer coerces a command's options with it
 marks.append(clock())
@@ -119,7 +121,10 @@ def main() -> None:
             print(f"skip {path}: not found")
     tmp = Path(tempfile.mkdtemp(prefix="lsquared-cold-"))
     # (label, our argv, peer label, peer argv)
-    cases = [("lsquared --help", [lsquared, "--help"], "python -c pass", [py, "-c", "pass"])]
+    floor = [py, "-c", "pass"]
+    cases = [("lsquared --help", [lsquared, "--help"], "python -c pass", floor),
+             ("lsquared develop --help", [lsquared, "develop", "--help"], "python -c pass", floor),
+             ("lsquared look list", [lsquared, "look", "list"], "python -c pass", floor)]
     if files:
         cases.append((f"lsquared info {files[0].name}", [lsquared, "info", str(files[0])],
                       "rawpy open + metadata", [py, "-c", RAWPY_INFO, str(files[0])]))

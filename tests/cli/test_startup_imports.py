@@ -40,6 +40,8 @@ def run(args, first=False):
     return {"args": args, "code": code, "heavy": heavy()}
 
 report = [run(["--help"], first=True)]
+report[0]["modules"] = sorted(m for m in sys.modules if m == "numpy" or m.startswith("lsquared.cli."))
+cli._register_commands()          # every command, for their own --help below
 root = typer.main.get_command(cli.app)
 for name, command in sorted(root.commands.items()):
     report.append(run([name, "--help"]))
@@ -67,6 +69,8 @@ def test_help_info_and_look_list_import_no_kernels(tmp_path):
     names = {" ".join(r["args"]) for r in report}
     assert "--help" in names and "develop --help" in names and "look list --help" in names
     assert f"info {dng}" in names
+    # the root help lists the commands from cli.main.COMMANDS without importing any of them
+    assert report[0]["modules"] == ["lsquared.cli.common", "lsquared.cli.main"], report[0]["modules"]
     for row in report:
         assert row["code"] == 0, row
         assert row["heavy"] == [], f"lsquared {' '.join(row['args'])} imported {row['heavy']}"
@@ -88,3 +92,19 @@ def test_compile_notice_still_said_when_numba_comes_later():
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert proc.stderr.count("compiling lsquared's kernels") == 1, proc.stderr
+
+
+def test_root_help_lines_are_the_commands_own_help():
+    """The root help's line for each command (cli.main.COMMANDS, listed without importing the
+    command) is the first paragraph of the command's own help, and every module registers
+    exactly the command it is named for."""
+    import typer
+
+    from lsquared.cli import main as cli
+
+    cli._register_commands()
+    root = typer.main.get_command(cli.app)
+    assert sorted(root.commands) == sorted(cli.COMMANDS)
+    for name, line in cli.COMMANDS.items():
+        own = " ".join((root.commands[name].help or "").strip().split("\n\n")[0].split())
+        assert line == own, name
