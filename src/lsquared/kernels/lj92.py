@@ -22,6 +22,28 @@ ERROR_MESSAGES = {
 TRAILING_SLACK_BITS = 64
 
 
+# The first lookup of every code reads a table of the codes of at most SHORT_BITS bits (the
+# entries of the 16-bit table at multiples of 2^(16 - SHORT_BITS)): 2 KB per Huffman table,
+# which stays in L1, where the 128 KB table's reads, at addresses set by the coded bits, went
+# to L2 on the critical path of every sample.  The same idea as libjpeg's HUFF_LOOKAHEAD
+# (jdhuff.c: 8 bits, then a slower path for longer codes).
+SHORT_BITS = 10
+SHORT_SHIFT = 16 - SHORT_BITS
+
+
+@njit(cache=True)
+def short_codes(luts):
+    """From concatenated 16-bit lookup tables (entry = length << 8 | category) -> the tables
+    of their codes of at most SHORT_BITS bits, indexed by the first SHORT_BITS bits; 0 where
+    the code is longer (or there is none)."""
+    short = np.zeros(luts.shape[0] >> SHORT_SHIFT, np.uint16)
+    for i in range(short.shape[0]):
+        entry = luts[i << SHORT_SHIFT]
+        if (entry >> 8) <= SHORT_BITS:
+            short[i] = entry
+    return short
+
+
 @njit(cache=True)
 def _unstuff(buf, start, end, clean):
     """Copy the entropy-coded bytes into ``clean`` without byte stuffing (0xFF00 -> 0xFF), up to EOI.
@@ -52,7 +74,7 @@ def _unstuff(buf, start, end, clean):
 
 
 @njit(cache=True)
-def _decode_scan(clean, m, width, height, nf, precision, predictor, table_base, luts, cat16_extra, flat):
+def _decode_scan(clean, m, width, height, nf, precision, predictor, table_base, luts, short, cat16_extra, flat):
     """Entropy-decode and un-predict one scan into ``flat`` (height * width * nf samples, in order)."""
     nbits = np.int64(m) * 8
     row_len = width * nf
@@ -72,7 +94,10 @@ def _decode_scan(clean, m, width, height, nf, precision, predictor, table_base, 
                     | (np.int64(clean[bp + 2]) << 8) | np.int64(clean[bp + 3])
                 bp += 4
                 nacc += 32
-            entry = np.int64(luts[table_base[k] + ((acc >> (nacc - 16)) & 0xFFFF)])
+            peek = (acc >> (nacc - 16)) & 0xFFFF
+            entry = np.int64(short[(table_base[k] >> SHORT_SHIFT) + (peek >> SHORT_SHIFT)])
+            if entry == 0:     # a code longer than SHORT_BITS (rare), or no code: the full table
+                entry = np.int64(luts[table_base[k] + peek])
             k += 1
             if k == nf:
                 k = 0
@@ -89,10 +114,15 @@ def _decode_scan(clean, m, width, height, nf, precision, predictor, table_base, 
                     diff = v if v >= 32768 else v - 65535
                 else:
                     diff = np.int64(32768)
-            elif s > 0:
-                v = (acc >> (nacc - s)) & ((np.int64(1) << s) - 1)
+            else:
+                # the s extra bits, a value v < 2^s; below 2^(s-1) it stands for v - (2^s - 1)
+                # (T.81 F.2.2.1, EXTEND).  Computed without a branch: the sign of a difference
+                # is a coin toss, and a mispredicted branch per sample cost more than the
+                # arithmetic (s = 0 gives mask 0, v 0, diff 0)
+                mask = (np.int64(1) << s) - 1
+                v = (acc >> (nacc - s)) & mask
                 nacc -= s
-                diff = v if v >= (np.int64(1) << (s - 1)) else v - (np.int64(1) << s) + 1
+                diff = v - np.int64(v < ((mask + 1) >> 1)) * mask
             j = row + i
             if i < nf:
                 pred = first if r == 0 else np.int64(flat[j - row_len])
@@ -145,6 +175,7 @@ def _place_tile(flat, tile_y, tile_x, tile_h, tile_w, spp, win_y, win_x, values,
 @njit(parallel=True, cache=True, nogil=True)      # other Python threads run while tiles decode
 def decode_tiles(buf, starts, ends, geometry, table_base, luts, cat16_extra, tile_h, tile_w, spp,
                  win_y, win_x, values, out, errors):
+    short = short_codes(luts)
     for t in prange(starts.shape[0]):
         g = geometry[t]
         clean = np.zeros(ends[t] - starts[t] + 16, np.uint8)
@@ -153,7 +184,7 @@ def decode_tiles(buf, starts, ends, geometry, table_base, luts, cat16_extra, til
             errors[t] = MARKER
             continue
         flat = np.empty(tile_h * tile_w * spp, np.uint16)
-        err = _decode_scan(clean, m, g[0], g[1], g[2], g[3], g[4], table_base[t], luts, cat16_extra, flat)
+        err = _decode_scan(clean, m, g[0], g[1], g[2], g[3], g[4], table_base[t], luts, short, cat16_extra, flat)
         errors[t] = err
         if err == OK:
             _place_tile(flat, g[5], g[6], tile_h, tile_w, spp, win_y, win_x, values, out)
