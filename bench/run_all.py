@@ -51,6 +51,7 @@ SCRIPTS: list[tuple[str, list[str], str]] = [
     ("share_load_postgres", ["share_load.py", "--database", "$LSQUARED_TEST_POSTGRES_URL", "--uploaders", "20",
                              "--files", "2"], "docs/benchmarks.md (share under load, PostgreSQL)"),
     ("lab_latency", ["lab_latency.py", "--moves", "30"], "docs/looks.md (the look lab), docs/share.md"),
+    ("test_figures", ["test_figures.py"], "docs/formats.md, docs/looks.md, docs/share.md, README (figures a test measures)"),
     ("batch", ["batch.py", "--files", "40", "--runs", "2", "--peer-files", "6"], "docs/benchmarks.md (batch)"),
     ("batch_profile", ["batch.py", "--profile", "--runs", "4"], "docs/benchmarks.md (buffer pool)"),
     ("video_1080", ["video.py", "--sizes", "1080", "--seconds", "10", "--runs", "3", "--memory-seconds", "10,60"],
