@@ -289,8 +289,16 @@ async def run(args) -> None:
             database = database.rsplit("/", 1)[0] + "/" + dbname
 
             def drop():
-                with psycopg.connect(base, autocommit=True) as conn:
-                    conn.execute(f'DROP DATABASE IF EXISTS "{dbname}" WITH (FORCE)')
+                # an autovacuum worker (the superuser's) on the database fails FORCE: retry
+                for attempt in range(150):
+                    try:
+                        with psycopg.connect(base, autocommit=True) as conn:
+                            conn.execute(f'DROP DATABASE IF EXISTS "{dbname}" WITH (FORCE)')
+                        return
+                    except psycopg.errors.InsufficientPrivilege:
+                        if attempt == 149:
+                            raise
+                        time.sleep(0.2)
 
         server = Server(data, database, args.workers)
         try:

@@ -40,8 +40,19 @@ def fresh_postgres_database(url: str) -> tuple[str, callable]:
     new_url = url.rsplit("/", 1)[0] + "/" + name
 
     def drop() -> None:
-        with psycopg.connect(base, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        # FORCE ends our own leftover connections; it cannot end a process of another role (an
+        # autovacuum worker the server started on the new database runs as the superuser), which
+        # fails the drop with InsufficientPrivilege until that worker finishes: wait and retry.
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with psycopg.connect(base, autocommit=True) as conn:
+                    conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+                return
+            except psycopg.errors.InsufficientPrivilege:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.2)
 
     return new_url, drop
 
