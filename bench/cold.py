@@ -21,8 +21,9 @@ Unless --no-warm, each file is also developed in-process in one child (develop +
 median of --runs after a warm-up): the difference to the whole process is what a fresh
 process pays.  That child also times, in order, the phases a fresh process goes through:
 the CLI's imports, pydantic (typer coerces a command's options with it), the pipeline's
-imports, numba's import, numba's one-time start-up (the first call of a small cached kernel:
-its target context, the OpenMP threads), then the first develop against the warm ones
+imports, numba's import, numba's one-time start-up (its CPU target, started as the CLI starts
+it: without numba's BLAS probe, kernels/startup.py; then the first call of a small cached
+kernel: the OpenMP threads), then the first develop against the warm ones
 (the kernels' cache loads, first touch of memory).  The machine is shared: the ratio
 measured in the same run is the figure to trust; the load average is printed.
 """
@@ -72,7 +73,9 @@ marks.append(clock())
 import numba
 marks.append(clock())
 import numpy as np
-from lsquared.kernels.scale import scale_planes   # a tiny cached kernel: numba's one-time start-up
+from lsquared.kernels.startup import start_numba_target   # as the CLI starts numba (no BLAS probe)
+start_numba_target()
+from lsquared.kernels.scale import scale_planes   # a tiny cached kernel: the rest of the start-up
 a = np.ones((4, 4, 3), np.float32)
 scale_planes(a, np.ones(3, np.float32), np.empty_like(a))
 marks.append(clock())

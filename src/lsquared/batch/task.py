@@ -135,6 +135,9 @@ def configure_worker(threads: int = 1, retain: bool = True) -> None:
     intermediates).  Idempotent and cheap, so an engine may call it before every task."""
     import numba
 
+    from ..kernels.startup import start_numba_target
+
+    start_numba_target()          # a worker is lsquared's own process: no BLAS probe (once)
     if numba.get_num_threads() != threads:
         numba.set_num_threads(threads)
     if retain:

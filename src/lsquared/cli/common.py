@@ -124,10 +124,18 @@ class _AfterImport(importlib.abc.MetaPathFinder):
         return spec
 
 
+def _on_numba_import() -> None:
+    from ..kernels.startup import start_numba_target
+
+    announce_kernel_compilation()
+    start_numba_target()          # this process is the CLI's: numba without its BLAS probe
+
+
 def announce_kernel_compilation_on_use() -> None:
     """``announce_kernel_compilation`` once numba is imported, so that a command that never runs
-    a kernel (``--help``, ``info``, ``look list``) does not import numba (0.3 s) to listen."""
+    a kernel (``--help``, ``info``, ``look list``) does not import numba (0.3 s) to listen; a
+    command that does also starts numba's CPU target then (``kernels/startup.py``)."""
     if "numba" in sys.modules:
-        announce_kernel_compilation()
+        _on_numba_import()
     elif not any(isinstance(f, _AfterImport) for f in sys.meta_path):
-        sys.meta_path.insert(0, _AfterImport("numba", announce_kernel_compilation))
+        sys.meta_path.insert(0, _AfterImport("numba", _on_numba_import))

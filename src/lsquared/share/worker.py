@@ -214,6 +214,9 @@ def worker_main(settings: Settings, parent: int, index: int, kinds: tuple[str, .
     os.environ.setdefault("NUMBA_NUM_THREADS", str(max(1, (os.cpu_count() or 2))))
     lane = "preview worker" if kinds == ("preview",) else "worker"
     logging.basicConfig(level=logging.INFO, format=f"{lane} {index}: %(message)s")
+    from ..kernels.startup import start_numba_target
+
+    start_numba_target()          # after NUMBA_NUM_THREADS is set; no BLAS probe (kernels/startup.py)
 
     def on_term(_sig, _frame):
         raise Stop()
