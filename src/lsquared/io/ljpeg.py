@@ -175,7 +175,8 @@ def decode_lj92_tiles(
     tile_h, tile_w = tile_size
     across = -(-width // tile_w)
     n = len(offsets)
-    if values is None:
+    identity = values is None
+    if identity:
         values = np.arange(1 << 16, dtype=np.float32)
     lut_index: dict[bytes, int] = {}
     luts: list[np.ndarray] = []
@@ -214,7 +215,7 @@ def decode_lj92_tiles(
     ends = np.asarray(offsets, np.int64) + np.asarray(byte_counts, np.int64)
     decode_tiles(buf, starts, ends, geometry, tables * (1 << 16), np.concatenate(luts), cat16_extra_bits,
                          tile_h, tile_w, samples_per_pixel, top, left, values.astype(np.float32, copy=False),
-                         out, errors)
+                         identity, out, errors)
     bad = np.flatnonzero(errors)
     if bad.size:
         if np.all(errors[bad] == EXCESS):

@@ -157,14 +157,22 @@ def _decode_scan(clean, m, width, height, nf, precision, predictor, table_base, 
 
 
 @njit(cache=True)
-def _place_tile(flat, tile_y, tile_x, tile_h, tile_w, spp, win_y, win_x, values, out):
-    """Copy the part of a decoded tile inside the window to ``out``, through ``values``."""
+def _place_tile(flat, tile_y, tile_x, tile_h, tile_w, spp, win_y, win_x, values, identity, out):
+    """Copy the part of a decoded tile inside the window to ``out``, through ``values``, or
+    converted to float32 when ``identity`` (no linearization table: the same numbers, since
+    every uint16 is exact in float32, in a loop that vectorizes where the table's gather did not)."""
     y0 = max(0, win_y - tile_y)
     y1 = min(tile_h, win_y + out.shape[0] - tile_y)
     x0 = max(0, win_x - tile_x)
     x1 = min(tile_w, win_x + out.shape[1] - tile_x)
     for ty in range(y0, y1):
         y = tile_y + ty - win_y
+        if identity and spp == 1:
+            src = flat[ty * tile_w + x0:ty * tile_w + x1]
+            dst = out[y, tile_x + x0 - win_x:tile_x + x1 - win_x, 0]
+            for k in range(x1 - x0):
+                dst[k] = np.float32(src[k])
+            continue
         for tx in range(x0, x1):
             x = tile_x + tx - win_x
             base = (ty * tile_w + tx) * spp
@@ -174,7 +182,7 @@ def _place_tile(flat, tile_y, tile_x, tile_h, tile_w, spp, win_y, win_x, values,
 
 @njit(parallel=True, cache=True, nogil=True)      # other Python threads run while tiles decode
 def decode_tiles(buf, starts, ends, geometry, table_base, luts, cat16_extra, tile_h, tile_w, spp,
-                 win_y, win_x, values, out, errors):
+                 win_y, win_x, values, identity, out, errors):
     short = short_codes(luts)
     for t in prange(starts.shape[0]):
         g = geometry[t]
@@ -187,4 +195,4 @@ def decode_tiles(buf, starts, ends, geometry, table_base, luts, cat16_extra, til
         err = _decode_scan(clean, m, g[0], g[1], g[2], g[3], g[4], table_base[t], luts, short, cat16_extra, flat)
         errors[t] = err
         if err == OK:
-            _place_tile(flat, g[5], g[6], tile_h, tile_w, spp, win_y, win_x, values, out)
+            _place_tile(flat, g[5], g[6], tile_h, tile_w, spp, win_y, win_x, values, identity, out)
