@@ -59,6 +59,21 @@ with rawpy.imread(sys.argv[1]) as raw:
     rgb = raw.postprocess()
 Image.fromarray(np.ascontiguousarray(rgb.squeeze())).save(sys.argv[2], quality=int(sys.argv[3]))
 """
+# numba's start-up alone, in a fresh process: a small cached kernel's first call, with numba's
+# BLAS probe (how any process starts numba) or with the probe held off (kernels/startup.py:
+# how the CLI and lsquared's workers start it); printed as (wall s, CPU s) from interpreter start
+NUMBA_START = """
+import sys, time
+import numpy as np, numba
+if sys.argv[1] == "held":
+    from lsquared.kernels.startup import start_numba_target
+    start_numba_target()
+from lsquared.kernels.scale import scale_planes
+a = np.ones((4, 4, 3), np.float32)
+scale_planes(a, np.ones(3, np.float32), np.empty_like(a))
+print(time.perf_counter(), time.process_time())
+"""
+
 IN_PROCESS = """
 import json, statistics, sys, time
 clock = lambda: (time.perf_counter(), time.process_time())
@@ -184,6 +199,23 @@ def main() -> None:
             print(f"| {path.name} | {cell(whole)} | {cell(w['warm'])} | {cell(extra)} | "
                   f"{cell((floor_t, floor_cpu))} | " + " | ".join(cell(p) for p in w["phases"]) +
                   f" | {cell(first)} |")
+    start_rows = {"probe": ([], []), "held": ([], [])}
+    for round_ in range(args.runs + 1):                # round 0: the warm-up; alternating
+        for mode in start_rows:
+            wall, cpu, _ = run_process([py, "-c", NUMBA_START, mode])
+            if round_:
+                start_rows[mode][0].append(wall)
+                start_rows[mode][1].append(cpu)
+    print()
+    print("numba's start-up, whole process (`import numpy, numba` and a small cached kernel's first call; "
+          f"medians of {args.runs}, alternating):")
+    print()
+    print("| numba started | wall s | CPU s |")
+    print("|---|---:|---:|")
+    labels = {"probe": "as numba starts by itself (its BLAS probe imports scipy.linalg when scipy is installed)",
+              "held": "as lsquared's CLI and workers start it (kernels/startup.py: the probe held off)"}
+    for mode, (walls, cpus) in start_rows.items():
+        print(f"| {labels[mode]} | {med(walls):.3f} | {med(cpus):.2f} |")
     print(footer())
     for f in tmp.iterdir():
         f.unlink()
