@@ -176,3 +176,17 @@ def test_huffman_table_codes():
     assert lut[0xFFFF] == 0                               # all ones: no such code
     with pytest.raises(LJ92Corrupt, match="over-subscribed"):
         huffman_lookup(bytes([3] + [0] * 15) + bytes(3))
+
+
+def test_codes_longer_than_the_short_table_decode_exactly():
+    """The kernel looks codes of up to SHORT_BITS bits up in a small table and falls back to
+    the full one for longer codes: a 16-bit stream whose optimized table has longer codes
+    (the rare large differences of a ramp with noise and two extreme samples) decodes exactly."""
+    from lsquared.kernels.lj92 import SHORT_BITS
+
+    img = _image((64, 80), 16, seed=3)
+    stream = imagecodecs.jpeg8_encode(img, lossless=True, predictor=1, bitspersample=16)
+    header = parse_lj92_header(np.frombuffer(stream, np.uint8), 0, len(stream))
+    longest = max(i + 1 for table in header.tables.values() for i, n in enumerate(table[:16]) if n)
+    assert longest > SHORT_BITS          # the fallback is exercised
+    np.testing.assert_array_equal(decode_lj92(stream)[..., 0], img)
