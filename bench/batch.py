@@ -3,6 +3,7 @@
     python bench/batch.py [--files 40] [--runs 3] [--peer-files 8] [--skip-peers]
     python bench/batch.py --profile          # the buffer pool: one worker's CPU, system time
                                              # and page faults per 24 MP file, with and without
+    python bench/batch.py --stages           # where one worker's time goes, step by step
 
 The folder (made in a temporary directory, removed at the end): ``--files`` - 1 copies of
 ``synthetic-fullframe-24mp.dng`` with distinct bytes (8 bytes appended after the TIFF
@@ -276,6 +277,49 @@ def profile(runs: int) -> None:
     print(f"# load average at the end {os.getloadavg()[0]:.2f}")
 
 
+STAGES_SCRIPT = """
+import json, resource, sys, time
+from lsquared.batch.task import configure_worker
+from lsquared.pipeline.run import develop, save
+configure_worker(threads=1)                   # as a batch worker: one thread, the buffer pool
+rows = []
+for i in range(int(sys.argv[2]) + 1):
+    r0, t0 = resource.getrusage(resource.RUSAGE_SELF), time.perf_counter()
+    picture = develop(sys.argv[1])
+    t1 = time.perf_counter()
+    save(picture, sys.argv[3], quality=int(sys.argv[4]), overwrite=True)
+    r1 = resource.getrusage(resource.RUSAGE_SELF)
+    if i:                                      # the first loads the kernels
+        rows.append({**picture.timings, "save (JPEG)": time.perf_counter() - t1,
+                     "whole file": time.perf_counter() - t0,
+                     "CPU": r1.ru_utime - r0.ru_utime + r1.ru_stime - r0.ru_stime})
+print(json.dumps(rows))
+"""
+
+
+def stages(runs: int) -> None:
+    """Per-step wall times (Picture.timings) of one batch worker on the 24 MP file: one thread, so
+    each step's wall time is its CPU time on an idle core; the whole file's CPU beside them."""
+    commit = subprocess.run(["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"], capture_output=True,
+                            text=True).stdout.strip()
+    print(f"# steps of one worker (1 thread, buffer pool), {FULL.name} developed {runs} times after one "
+          f"warm-up, in-process, JPEG {QUALITY}; {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, "
+          f"commit {commit}, load average {os.getloadavg()[0]:.2f}")
+    with tempfile.TemporaryDirectory() as tmp:
+        run = subprocess.run([sys.executable, "-c", STAGES_SCRIPT, str(FULL), str(runs), str(Path(tmp) / "s.jpg"),
+                              str(QUALITY)], capture_output=True, text=True, check=True,
+                             env={**os.environ, "NUMBA_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"})
+    rows = json.loads(run.stdout.splitlines()[-1])
+    print("| step | median, s | share of the file |")
+    print("|---|---:|---:|")
+    whole = statistics.median(r["whole file"] for r in rows)
+    for step in rows[0]:
+        med = statistics.median(r[step] for r in rows)
+        share = f"{100 * med / whole:.0f} %" if step not in ("whole file", "CPU") else ""
+        print(f"| {step} | {med:.3f} | {share} |")
+    print(f"# load average at the end {os.getloadavg()[0]:.2f}")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--files", type=int, default=40)
@@ -283,11 +327,15 @@ def main() -> None:
     ap.add_argument("--peer-files", type=int, default=6, help="files for darktable-cli and rawtherapee-cli")
     ap.add_argument("--skip-peers", action="store_true", help="only lsquared's cases")
     ap.add_argument("--profile", action="store_true", help="only the buffer-pool profile")
+    ap.add_argument("--stages", action="store_true", help="only one worker's time per develop step")
     args = ap.parse_args()
     if not FULL.exists():
         raise SystemExit(f"{FULL} not found (set LSQUARED_SHARED)")
     if args.profile:
         profile(max(3, args.runs))
+        return
+    if args.stages:
+        stages(max(3, args.runs))
         return
     commit = subprocess.run(["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"], capture_output=True,
                             text=True).stdout.strip()
