@@ -54,6 +54,7 @@ SCRIPTS: list[tuple[str, list[str], str]] = [
     ("test_figures", ["test_figures.py"], "docs/formats.md, docs/looks.md, docs/share.md, README (figures a test measures)"),
     ("batch", ["batch.py", "--files", "40", "--runs", "2", "--peer-files", "6"], "docs/benchmarks.md (batch)"),
     ("batch_profile", ["batch.py", "--profile", "--runs", "4"], "docs/benchmarks.md (buffer pool)"),
+    ("batch_stages", ["batch.py", "--stages", "--runs", "4"], "docs/benchmarks.md (a batch worker's steps)"),
     ("video_1080", ["video.py", "--sizes", "1080", "--seconds", "10", "--runs", "3", "--memory-seconds", "10,60"],
      "docs/video.md, README"),
     ("video_2160", ["video.py", "--sizes", "2160", "--seconds", "10", "--runs", "2", "--memory-seconds", "none"],
