@@ -78,9 +78,16 @@ def long_clip(tmp_path_factory) -> Path:
     return path
 
 
+def _sigint_as_at_a_terminal() -> None:
+    """A shell starts a background job with SIGINT ignored, and Python then installs no Ctrl-C
+    handler; a run of the suite from such a job (``bash .ci/run &``) must still test Ctrl-C."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def _interrupt(src: Path, out: Path, *extra: str, sig=signal.SIGINT) -> subprocess.CompletedProcess:
     proc = subprocess.Popen([*LSQ, "video", str(src), "-o", str(out), "--look", "neutral", *extra],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=_sigint_as_at_a_terminal)
     deadline = time.time() + 120
     while time.time() < deadline:               # wait until frames are being written
         partial = [p for p in out.parent.iterdir() if ".partial" in p.name]
