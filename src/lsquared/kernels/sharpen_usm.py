@@ -103,6 +103,30 @@ def _finish_mono(v, blur, l0, l1, l2, h0, h1, h2, amount, eps, src, dst):
         dst[x] = src[x] * gain + add
 
 
+@njit(cache=True, error_model="numpy")
+def _gains(v, blur, l0, l1, l2, h0, h1, h2, amount, eps, gain, add):
+    for x in range(v.shape[0]):
+        gain[x], add[x] = _sharpened(v[x], blur[x], l0[x], l1[x], l2[x], h0[x], h1[x], h2[x], amount, eps)
+
+
+@njit(cache=True)
+def _apply_in_place(gain, add, nc, px):
+    """px = px * gain + add, pixel by pixel (nc = 3 or 1 values each), reading and writing one
+    array: with the source and the destination passed as two arrays that are the same memory,
+    LLVM's runtime overlap check failed and the scalar loop ran (measured on one core, 24 MP
+    in place: 98 ms for ``_finish_rgb`` against 48 ms for ``_gains`` and this)."""
+    if nc == 3:
+        for x in range(gain.shape[0]):
+            g = gain[x]
+            a = add[x]
+            px[3 * x] = px[3 * x] * g + a
+            px[3 * x + 1] = px[3 * x + 1] * g + a
+            px[3 * x + 2] = px[3 * x + 2] * g + a
+    else:
+        for x in range(gain.shape[0]):
+            px[x] = px[x] * gain[x] + add[x]
+
+
 @njit(nogil=True, cache=True)
 def sharpen_luminance_usm(data, taps, amount, eps, halo, out, first, last):
     """data (H, W, C) linear, C-contiguous (C = 3: white-balanced camera RGB, luminance
@@ -125,6 +149,9 @@ def sharpen_luminance_usm(data, taps, amount, eps, halo, out, first, last):
     lo = np.empty((n, STRIP), F32)
     hi = np.empty((n, STRIP), F32)
     blur = np.empty(STRIP, F32)
+    gain = np.empty(STRIP, F32)
+    add = np.empty(STRIP, F32)
+    in_place = flat.ctypes.data == flat_out.ctypes.data
     left = np.empty((BAND + 2 * p, p), F32)      # luminance of the columns left of the strip
     for band in range(first, last):
         y0 = band * BAND
@@ -175,7 +202,10 @@ def sharpen_luminance_usm(data, taps, amount, eps, halo, out, first, last):
                 h0, h1, h2 = hi[above, :sw], hi[c, :sw], hi[below, :sw]
                 src_px = flat[y, nc * x0:nc * x1]
                 dst = flat_out[y, nc * x0:nc * x1]
-                if nc == 3:
+                if in_place:
+                    _gains(v, blur, l0, l1, l2, h0, h1, h2, amount, eps, gain[:sw], add[:sw])
+                    _apply_in_place(gain[:sw], add[:sw], nc, dst)
+                elif nc == 3:
                     _finish_rgb(v, blur, l0, l1, l2, h0, h1, h2, amount, eps, src_px, dst)
                 else:
                     _finish_mono(v, blur, l0, l1, l2, h0, h1, h2, amount, eps, src_px, dst)
