@@ -20,7 +20,7 @@ from numba import njit
 
 from .demosaic_common import load_tile, store_planes, tile_count
 from .demosaic_gbtf import gbtf_green, hamilton_adams_differences, rb_from_colour_differences
-from .demosaic_mlri import mlri_channel
+from .demosaic_mlri import mlri_channel_into
 
 HALO = 18           # green valid from 11 (GBTF), MLRI red/blue 7 more
 GREEN_MARGIN = HALO - 7
@@ -31,15 +31,9 @@ def auto_tile(t, halo):
     dh, dv = hamilton_adams_differences(t)
     g, cd = gbtf_green(t, dh, dv, GREEN_MARGIN, 3)
     r, b = rb_from_colour_differences(t, g, cd, GREEN_MARGIN)
-    r2 = mlri_channel(t, g, 0, halo)
-    b2 = mlri_channel(t, g, 1, halo)
-    lh, lw = t.shape
-    h = np.float32(0.5)
-    for i in range(halo, lh - halo):
-        o_r, o_b, x_r, x_b = r[i, halo:], b[i, halo:], r2[i, halo:], b2[i, halo:]
-        for j in range(lw - 2 * halo):
-            o_r[j] = (o_r[j] + x_r[j]) * h
-            o_b[j] = (o_b[j] + x_b[j]) * h
+    # MLRI's red and blue averaged into GBTF's as they are made (no plane of their own)
+    mlri_channel_into(t, g, 0, halo, r, True)
+    mlri_channel_into(t, g, 1, halo, b, True)
     return r, g, b
 
 

@@ -159,35 +159,46 @@ def mlri_row_differences(t):
 @njit(cache=True, error_model="numpy")
 def mlri_channel(t, g, oy, m):
     """Red (oy = 0) or blue (oy = 1) plane by MLRI with the green plane ``g`` as the guide;
-    filled on [m, size - m), needs g valid on [m - 7, size - m + 7).
+    filled on [m, size - m), needs g valid on [m - 7, size - m + 7)."""
+    out = np.empty(t.shape, dtype=np.float32)
+    mlri_channel_into(t, g, oy, m, out, False)
+    return out
 
-    The 5x5 box sums of the guided filter run row by row (five-row sums into row buffers,
-    then five-column sums), so that only the products, a, b and the estimate are planes."""
+
+# Rows kept of each intermediate of mlri_channel_into: the widest reach back is 6 rows (a, b of
+# rows i - 6 .. i - 2 while row i's products are made), so 8, a power of two (slot = row & 7).
+RING = 8
+
+
+@njit(cache=True, error_model="numpy")
+def mlri_channel_into(t, g, oy, m, out, mean):
+    """MLRI's red (oy = 0) or blue (oy = 1) on [m, size - m) into ``out``: written as is, or
+    with ``mean`` averaged with what ``out`` holds there, (out + mlri) * 0.5.
+
+    The guided filter in one pass down the tile: when row i's per-site products are made,
+    a and b follow for row i - 2 (their 5x5 window sums need products of rows up to i), the
+    5x5 means of a, b, the estimate and the residual for row i - 4, and the result for row
+    i - 5 (its bilinear residual needs rows up to i - 4).  Each intermediate keeps only its
+    last RING rows, so the working set (~140 KB for a 550-wide tile) stays in L2, where
+    full planes (nine of 0.65 MB) went to L3 and back; the arithmetic of every element is
+    the same as when each stage was a pass over a plane, so the result is bit for bit the
+    same.  Box sums run row by row (three site rows into row buffers, then five columns)."""
     lh, lw = t.shape
     sites = site_masks(lw)[oy]        # red or blue sites; their column parity equals oy
     # per-site products (0 elsewhere), so that plain 5x5 box sums are sums over the sites
-    p1 = np.empty((lh, lw), dtype=np.float32)
-    p2 = np.empty((lh, lw), dtype=np.float32)
-    p3 = np.empty((lh, lw), dtype=np.float32)
-    p4 = np.empty((lh, lw), dtype=np.float32)
+    p1 = np.empty((RING, lw), dtype=np.float32)
+    p2 = np.empty((RING, lw), dtype=np.float32)
+    p3 = np.empty((RING, lw), dtype=np.float32)
+    p4 = np.empty((RING, lw), dtype=np.float32)
+    a = np.empty((RING, lw), dtype=np.float32)
+    b = np.empty((RING, lw), dtype=np.float32)
+    est = np.empty((RING, lw), dtype=np.float32)
+    res = np.empty((RING, lw), dtype=np.float32)
     four = np.float32(4.0)
-    r0 = m - 5
-    for i in range(r0 + ((r0 + oy) & 1), lh - r0, 2):
-        site = sites[i & 1, r0 & 1]
-        tr, tu, td = t[i, r0 - 2:], t[i - 2, r0:], t[i + 2, r0:]
-        gr, gu, gd = g[i, r0 - 2:], g[i - 2, r0:], g[i + 2, r0:]
-        o1, o2, o3, o4 = p1[i, r0:], p2[i, r0:], p3[i, r0:], p4[i, r0:]
-        for j in range(lw - 2 * r0):
-            lt = four * tr[j + 2] - tu[j] - td[j] - tr[j] - tr[j + 4]
-            lg = four * gr[j + 2] - gu[j] - gd[j] - gr[j] - gr[j + 4]
-            o1[j] = site[j] * lt * lg
-            o2[j] = site[j] * lg * lg
-            o3[j] = site[j] * tr[j + 2]
-            o4[j] = site[j] * gr[j + 2]
-    # a, b from the window sums; sites in the 5x5 window: 3 or 2 rows times 3 or 2 columns
-    a = np.empty((lh, lw), dtype=np.float32)
-    b = np.empty((lh, lw), dtype=np.float32)
-    r1 = m - 3
+    r0 = m - 5                       # products on rows and columns [r0, size - r0)
+    r1 = m - 3                       # a, b
+    r2 = m - 1                       # estimate and residual
+    # sites in the 5x5 window: 3 or 2 rows times 3 or 2 columns
     inv_n = np.empty((2, lw), dtype=np.float32)      # 1 / sites in the window, by row type
     for j in range(lw - 2 * r1):
         nc = 3.0 if ((r1 + j - oy) & 1) == 0 else 2.0
@@ -203,70 +214,99 @@ def mlri_channel(t, g, oy, m):
     w4 = np.zeros(lw, dtype=np.float32)
     n = lw - 2 * r0
     zero = np.zeros(lw, dtype=np.float32)
-    for i in range(r1, lh - r1):
-        # the site rows among i-2..i+2 (the others are zero): three, or two and a zero row
-        if ((i - oy) & 1) == 0:
-            inv_row = inv_n[0]
-            x1, y1, z1 = p1[i - 2, r0:], p1[i, r0:], p1[i + 2, r0:]
-            x2, y2, z2 = p2[i - 2, r0:], p2[i, r0:], p2[i + 2, r0:]
-            x3, y3, z3 = p3[i - 2, r0:], p3[i, r0:], p3[i + 2, r0:]
-            x4, y4, z4 = p4[i - 2, r0:], p4[i, r0:], p4[i + 2, r0:]
-        else:
-            inv_row = inv_n[1]
-            x1, y1, z1 = p1[i - 1, r0:], p1[i + 1, r0:], zero[r0:]
-            x2, y2, z2 = p2[i - 1, r0:], p2[i + 1, r0:], zero[r0:]
-            x3, y3, z3 = p3[i - 1, r0:], p3[i + 1, r0:], zero[r0:]
-            x4, y4, z4 = p4[i - 1, r0:], p4[i + 1, r0:], zero[r0:]
-        for j in range(n):
-            v1[j] = x1[j] + y1[j] + z1[j]
-            v2[j] = x2[j] + y2[j] + z2[j]
-            v3[j] = x3[j] + y3[j] + z3[j]
-            v4[j] = x4[j] + y4[j] + z4[j]
-        for j in range(lw - 2 * r1):
-            w1[j] = v1[j] + v1[j + 1] + v1[j + 2] + v1[j + 3] + v1[j + 4]
-            w2[j] = v2[j] + v2[j + 1] + v2[j + 2] + v2[j + 3] + v2[j + 4]
-            w3[j] = v3[j] + v3[j + 1] + v3[j + 2] + v3[j + 3] + v3[j + 4]
-            w4[j] = v4[j] + v4[j + 1] + v4[j + 2] + v4[j + 3] + v4[j + 4]
-        oa, ob = a[i, r1:], b[i, r1:]
-        for j in range(lw - 2 * r1):
-            e = (RIDGE * w4[j]) * (RIDGE * w4[j]) + TINY
-            aa = min(max((w1[j] + e) / (w2[j] + e), A_MIN), A_MAX)
-            oa[j] = aa
-            ob[j] = (w3[j] - aa * w4[j]) * inv_row[j]
-    # the guided filter's mean of a, b over 5x5; tentative estimate and the residual at sites
-    est = np.empty((lh, lw), dtype=np.float32)
-    res = np.empty((lh, lw), dtype=np.float32)
     inv = np.float32(1.0 / 25.0)
-    r2 = m - 1
-    for i in range(r2, lh - r2):
-        a0, a1, a2, a3, a4 = a[i - 2, r1:], a[i - 1, r1:], a[i, r1:], a[i + 1, r1:], a[i + 2, r1:]
-        b0, b1, b2, b3, b4 = b[i - 2, r1:], b[i - 1, r1:], b[i, r1:], b[i + 1, r1:], b[i + 2, r1:]
-        for j in range(lw - 2 * r1):
-            v1[j] = a0[j] + a1[j] + a2[j] + a3[j] + a4[j]
-            v2[j] = b0[j] + b1[j] + b2[j] + b3[j] + b4[j]
-        for j in range(lw - 2 * r2):
-            w1[j] = v1[j] + v1[j + 1] + v1[j + 2] + v1[j + 3] + v1[j + 4]
-            w2[j] = v2[j] + v2[j + 1] + v2[j + 2] + v2[j + 3] + v2[j + 4]
-        site = sites[i & 1, r2 & 1]
-        gg, tt, oe, orr = g[i, r2:], t[i, r2:], est[i, r2:], res[i, r2:]
-        for j in range(lw - 2 * r2):
-            e = (w1[j] * gg[j] + w2[j]) * inv
-            oe[j] = e
-            orr[j] = site[j] * (tt[j] - e)
-    # bilinear interpolation of the sparse residual: [[1,2,1],[2,4,2],[1,2,1]] / 4
-    out = np.empty((lh, lw), dtype=np.float32)
     q = np.float32(0.25)
     h = np.float32(0.5)
     one = np.float32(1.0)
-    for i in range(m, lh - m):
-        site = sites[i & 1, m & 1]
-        u, c, d = res[i - 1, m - 1:], res[i, m - 1:], res[i + 1, m - 1:]
-        ee, tt, o = est[i, m:], t[i, m:], out[i, m:]
-        for j in range(lw - 2 * m):
-            interp = (q * (u[j] + u[j + 2] + d[j] + d[j + 2]) + h * (u[j + 1] + d[j + 1] + c[j] + c[j + 2])
-                      + c[j + 1])
-            o[j] = site[j] * tt[j] + (one - site[j]) * (ee[j] + interp)
-    return out
+    for i in range(r0, lh - m + 5):
+        # products of row i (site rows only; the others are never read)
+        if i < lh - r0 and ((i - oy) & 1) == 0:
+            site = sites[i & 1, r0 & 1]
+            tr, tu, td = t[i, r0 - 2:], t[i - 2, r0:], t[i + 2, r0:]
+            gr, gu, gd = g[i, r0 - 2:], g[i - 2, r0:], g[i + 2, r0:]
+            s = i & (RING - 1)
+            o1, o2, o3, o4 = p1[s, r0:], p2[s, r0:], p3[s, r0:], p4[s, r0:]
+            for j in range(n):
+                lt = four * tr[j + 2] - tu[j] - td[j] - tr[j] - tr[j + 4]
+                lg = four * gr[j + 2] - gu[j] - gd[j] - gr[j] - gr[j + 4]
+                o1[j] = site[j] * lt * lg
+                o2[j] = site[j] * lg * lg
+                o3[j] = site[j] * tr[j + 2]
+                o4[j] = site[j] * gr[j + 2]
+        # a, b of row k = i - 2 from the window sums of the site rows among k-2..k+2
+        k = i - 2
+        if r1 <= k < lh - r1:
+            if ((k - oy) & 1) == 0:
+                inv_row = inv_n[0]
+                s0, s1, s2 = (k - 2) & (RING - 1), k & (RING - 1), (k + 2) & (RING - 1)
+                x1, y1, z1 = p1[s0, r0:], p1[s1, r0:], p1[s2, r0:]
+                x2, y2, z2 = p2[s0, r0:], p2[s1, r0:], p2[s2, r0:]
+                x3, y3, z3 = p3[s0, r0:], p3[s1, r0:], p3[s2, r0:]
+                x4, y4, z4 = p4[s0, r0:], p4[s1, r0:], p4[s2, r0:]
+            else:
+                inv_row = inv_n[1]
+                s0, s1 = (k - 1) & (RING - 1), (k + 1) & (RING - 1)
+                x1, y1, z1 = p1[s0, r0:], p1[s1, r0:], zero[r0:]
+                x2, y2, z2 = p2[s0, r0:], p2[s1, r0:], zero[r0:]
+                x3, y3, z3 = p3[s0, r0:], p3[s1, r0:], zero[r0:]
+                x4, y4, z4 = p4[s0, r0:], p4[s1, r0:], zero[r0:]
+            for j in range(n):
+                v1[j] = x1[j] + y1[j] + z1[j]
+                v2[j] = x2[j] + y2[j] + z2[j]
+                v3[j] = x3[j] + y3[j] + z3[j]
+                v4[j] = x4[j] + y4[j] + z4[j]
+            for j in range(lw - 2 * r1):
+                w1[j] = v1[j] + v1[j + 1] + v1[j + 2] + v1[j + 3] + v1[j + 4]
+                w2[j] = v2[j] + v2[j + 1] + v2[j + 2] + v2[j + 3] + v2[j + 4]
+                w3[j] = v3[j] + v3[j + 1] + v3[j + 2] + v3[j + 3] + v3[j + 4]
+                w4[j] = v4[j] + v4[j + 1] + v4[j + 2] + v4[j + 3] + v4[j + 4]
+            s = k & (RING - 1)
+            oa, ob = a[s, r1:], b[s, r1:]
+            for j in range(lw - 2 * r1):
+                e = (RIDGE * w4[j]) * (RIDGE * w4[j]) + TINY
+                aa = min(max((w1[j] + e) / (w2[j] + e), A_MIN), A_MAX)
+                oa[j] = aa
+                ob[j] = (w3[j] - aa * w4[j]) * inv_row[j]
+        # the guided filter's mean of a, b over 5x5 at row k = i - 4; the tentative estimate
+        # and the residual at the sites
+        k = i - 4
+        if r2 <= k < lh - r2:
+            sa0, sa1, sa2 = (k - 2) & (RING - 1), (k - 1) & (RING - 1), k & (RING - 1)
+            sa3, sa4 = (k + 1) & (RING - 1), (k + 2) & (RING - 1)
+            a0, a1, a2, a3, a4 = a[sa0, r1:], a[sa1, r1:], a[sa2, r1:], a[sa3, r1:], a[sa4, r1:]
+            b0, b1, b2, b3, b4 = b[sa0, r1:], b[sa1, r1:], b[sa2, r1:], b[sa3, r1:], b[sa4, r1:]
+            for j in range(lw - 2 * r1):
+                v1[j] = a0[j] + a1[j] + a2[j] + a3[j] + a4[j]
+                v2[j] = b0[j] + b1[j] + b2[j] + b3[j] + b4[j]
+            for j in range(lw - 2 * r2):
+                w1[j] = v1[j] + v1[j + 1] + v1[j + 2] + v1[j + 3] + v1[j + 4]
+                w2[j] = v2[j] + v2[j + 1] + v2[j + 2] + v2[j + 3] + v2[j + 4]
+            site = sites[k & 1, r2 & 1]
+            s = k & (RING - 1)
+            gg, tt, oe, orr = g[k, r2:], t[k, r2:], est[s, r2:], res[s, r2:]
+            for j in range(lw - 2 * r2):
+                e = (w1[j] * gg[j] + w2[j]) * inv
+                oe[j] = e
+                orr[j] = site[j] * (tt[j] - e)
+        # row k = i - 5: bilinear interpolation of the sparse residual, [[1,2,1],[2,4,2],[1,2,1]] / 4
+        k = i - 5
+        if m <= k < lh - m:
+            site = sites[k & 1, m & 1]
+            u = res[(k - 1) & (RING - 1), m - 1:]
+            c = res[k & (RING - 1), m - 1:]
+            d = res[(k + 1) & (RING - 1), m - 1:]
+            ee, tt, o = est[k & (RING - 1), m:], t[k, m:], out[k, m:]
+            if mean:
+                for j in range(lw - 2 * m):
+                    interp = (q * (u[j] + u[j + 2] + d[j] + d[j + 2]) + h * (u[j + 1] + d[j + 1] + c[j] + c[j + 2])
+                              + c[j + 1])
+                    x = site[j] * tt[j] + (one - site[j]) * (ee[j] + interp)
+                    o[j] = (o[j] + x) * h
+            else:
+                for j in range(lw - 2 * m):
+                    interp = (q * (u[j] + u[j + 2] + d[j] + d[j + 2]) + h * (u[j + 1] + d[j + 1] + c[j] + c[j + 2])
+                              + c[j + 1])
+                    o[j] = site[j] * tt[j] + (one - site[j]) * (ee[j] + interp)
 
 
 @njit(cache=True, error_model="numpy")
