@@ -91,6 +91,36 @@ def _reduce_row(src, out):
         _reduce_at(src, j, out)
 
 
+@njit(cache=True, inline="always")
+def _split_at(halves, k):
+    """Sample k of a row held as its even and odd samples (``halves[0]``, ``halves[1]``)."""
+    return halves[k & 1, k >> 1]
+
+
+@njit(cache=True, inline="always")
+def _reduce_split_at(halves, w, j, out):
+    x = 2 * j
+    out[j] = (R6 * _split_at(halves, x) + R4 * (_split_at(halves, _reflect(x - 1, w))
+                                                + _split_at(halves, _reflect(x + 1, w)))
+              + R1 * (_split_at(halves, _reflect(x - 2, w)) + _split_at(halves, _reflect(x + 2, w))))
+
+
+@njit(cache=True)
+def _reduce_split(halves, w, out):
+    """``_reduce_row`` of a row of w samples held as its even and odd samples (halves (2, n),
+    halves[0, m] = sample 2m, halves[1, m] = sample 2m + 1): the same sums in the same order,
+    but every tap is a unit-stride read, so the loop vectorizes without shuffles (measured on
+    one core: 14 -> 3 ms for the 24 MP mosaic's seven quantities)."""
+    even = halves[0]
+    odd = halves[1]
+    last = (w - 3) // 2                          # the last j whose taps stay inside
+    for j in range(1, last + 1):
+        out[j] = R6 * even[j] + R4 * (odd[j - 1] + odd[j]) + R1 * (even[j - 1] + even[j + 1])
+    _reduce_split_at(halves, w, 0, out)
+    for j in range(max(last + 1, 1), out.shape[0]):
+        _reduce_split_at(halves, w, j, out)
+
+
 @njit(cache=True)
 def _reduce_rows(hb, t, out):
     """Vertical REDUCE: out = (1 4 6 4 1)/16 of the horizontally reduced rows hb[t .. t + 4]."""
@@ -187,6 +217,25 @@ def _cells(cfa, r, e):
 
 
 @njit(cache=True)
+def _cells_split(cfa, r, halves):
+    """``_cells`` of row r with even and odd cells apart: halves[0, k, m] = e_k of cell 2m,
+    halves[1, k, m] = e_k of cell 2m + 1 (what ``_reduce_split`` reads)."""
+    for i in range(2):
+        src = cfa[2 * r + i]
+        ea, eb = halves[0, 2 * i], halves[0, 2 * i + 1]
+        oa, ob = halves[1, 2 * i], halves[1, 2 * i + 1]
+        for m in range(cfa.shape[1] // 4):
+            ea[m] = src[4 * m]
+            eb[m] = src[4 * m + 1]
+            oa[m] = src[4 * m + 2]
+            ob[m] = src[4 * m + 3]
+        if (cfa.shape[1] // 2) & 1:              # an odd count of cells: the last one is even
+            m = cfa.shape[1] // 4
+            ea[m] = src[4 * m]
+            eb[m] = src[4 * m + 1]
+
+
+@njit(cache=True)
 def _quantity(e, coef, const, q, out):
     """Quantity q of a cell row e (``_cells``): q < 4: plane q = sum_k coef[q, k] e_k; q >= 4:
     a noise variance, const[q] + sum_k coef[q, k] max(e_k, 0).  The coefficients carry the
@@ -217,10 +266,10 @@ def _reduce_ring(hb, r, out):
 def reduce_cfa(cfa, coef, const, planes1, var1, first, last):
     """REDUCE of the four planes (into planes1 (4, h1, w1)) and of their three noise variances
     (var1 (3, h1, w1)) of a mosaic, computed from it on the fly; output rows of bands
-    first .. last - 1 (HALF_BAND rows each).  Streams: each cell row is read once, its seven
-    quantities reduced horizontally into a ring of five rows each, and every second cell row
-    completes one output row (only a span's first three cell rows are shared with the span
-    before)."""
+    first .. last - 1 (HALF_BAND rows each).  Streams: each cell row is read once (even and
+    odd cells apart), its seven quantities reduced horizontally into a ring of five rows each,
+    and every second cell row completes one output row (only a span's first three cell rows
+    are shared with the span before)."""
     h2 = cfa.shape[0] // 2
     w2 = cfa.shape[1] // 2
     h1 = planes1.shape[1]
@@ -229,14 +278,15 @@ def reduce_cfa(cfa, coef, const, planes1, var1, first, last):
     i1 = min(h1, last * HALF_BAND)
     if i0 >= i1:
         return
-    e = np.empty((4, w2), F32)
-    row = np.empty(w2, F32)
+    halves = np.empty((2, 4, w1), F32)           # the cells, even and odd apart
+    row = np.empty((2, w1), F32)                 # a quantity, even and odd apart
     hb = np.empty((7, 5, w1), F32)
     for s in range(2 * i0 - 2, 2 * i1 + 1):      # s: source (cell) row, unreflected
-        _cells(cfa, _reflect(s, h2), e)
+        _cells_split(cfa, _reflect(s, h2), halves)
         for q in range(7):
-            _quantity(e, coef, const, q, row)
-            _reduce_row(row, hb[q, (s + 5) % 5])
+            _quantity(halves[0], coef, const, q, row[0])
+            _quantity(halves[1], coef, const, q, row[1, :w2 // 2])
+            _reduce_split(row, w2, hb[q, (s + 5) % 5])
         if s >= 2 * i0 + 2 and s % 2 == 0:      # source rows s - 4 .. s are in: row s/2 - 1
             i = s // 2 - 1
             for q in range(7):
