@@ -17,9 +17,10 @@ from __future__ import annotations
 import dataclasses
 import enum
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
+if TYPE_CHECKING:       # numpy is imported where it is used: the schema modules the CLI's help
+    import numpy as np  # reads (ops/params.py, ops/demosaic) import this module without numpy
 
 
 class Encoding(enum.Enum):
@@ -134,6 +135,8 @@ def cfa_channel_map(pattern: str) -> np.ndarray:
     pattern = pattern.upper()
     if pattern not in CFA_PATTERNS:
         raise ValueError(f"unknown Bayer pattern {pattern!r}; expected one of {CFA_PATTERNS}")
+    import numpy as np
+
     index = {"R": 0, "G": 1, "B": 2}
     return np.array([[index[pattern[0]], index[pattern[1]]], [index[pattern[2]], index[pattern[3]]]],
                     dtype=np.int64)

@@ -11,12 +11,8 @@ import typer
 from ..errors import LsquaredError, OutputError
 from ..io.atomic import refuse_input_as_output
 from ..ops.demosaic import DemosaicParams
-from ..ops.denoise import DenoiseParams
-from ..ops.exposure import ExposureParams
-from ..ops.highlights import HighlightParams
-from ..ops.lens import LensParams
-from ..ops.sharpen import SharpenParams
-from ..ops.white_balance import PRESETS as WB_PRESETS, WhiteBalanceParams
+from ..ops.params import (WHITE_BALANCE_PRESETS as WB_PRESETS, DenoiseParams, ExposureParams, HighlightParams,
+                          LensParams, SharpenParams, WhiteBalanceParams)
 from ..pipeline.recipe import InputParams, LookParams, OutputParams, Recipe
 from .common import DEBUG_OPTION, choices_text, console, default_of, err_console, shown_default
 
@@ -149,7 +145,7 @@ def develop_command(
 def _validate(recipe: Recipe) -> None:
     from ..looks import resolve_look
     from ..ops.demosaic import DEMOSAIC_METHODS
-    from ..ops.highlights import HIGHLIGHT_METHODS
+    from ..ops.params import HIGHLIGHT_METHODS
 
     DEMOSAIC_METHODS.validate(recipe.demosaic.method)
     HIGHLIGHT_METHODS.validate(recipe.highlights.mode)

@@ -10,13 +10,15 @@ from __future__ import annotations
 import json
 import math
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
 import typer
 from rich.table import Table
 
 from ..frame import FrameMeta, SensorLayout
+
+if TYPE_CHECKING:
+    import numpy as np
 from .common import DEBUG_OPTION, console
 
 # EXIF LightSource codes (EXIF 2.32 tag 0x9208), as DNG CalibrationIlluminant uses them
@@ -45,6 +47,8 @@ def format_f_number(f_number: float | None) -> str | None:
 
 def white_balance_summary(meta: FrameMeta) -> dict[str, Any]:
     """As-shot neutral, the multipliers that make it grey, and its temperature and tint."""
+    import numpy as np     # here, not at the top: ``info --help`` needs no numpy
+
     neutral = np.asarray(meta.as_shot_neutral, dtype=np.float64)
     out: dict[str, Any] = {"neutral": neutral.tolist(),
                            "multipliers": (neutral[1] / neutral).tolist()}
@@ -63,6 +67,8 @@ def white_balance_summary(meta: FrameMeta) -> dict[str, Any]:
 
 
 def _matrices(meta: FrameMeta) -> list[tuple[str, np.ndarray]]:
+    import numpy as np
+
     c = meta.camera_color
     out = []
     for name, pair in (("ColorMatrix", c.color_matrix), ("ForwardMatrix", c.forward_matrix),
@@ -75,6 +81,8 @@ def _matrices(meta: FrameMeta) -> list[tuple[str, np.ndarray]]:
 
 
 def _jsonable(value):
+    import numpy as np
+
     if isinstance(value, np.ndarray):
         return value.tolist()
     if isinstance(value, (np.floating, np.integer)):

@@ -4,17 +4,21 @@ The normalized primary matrix is SMPTE RP 177-1993, eq. (3)-(6): columns are the
 the primaries scaled so that RGB (1,1,1) is the white point with Y = 1.
 Chromaticities: sRGB / Rec.709 (ITU-R BT.709-6), Display P3 (Apple; DCI-P3 primaries, D65),
 Rec.2020 (ITU-R BT.2020-2), V-Gamut (Panasonic, "V-Log/V-Gamut Reference manual", 2014).
+
+The spaces' names and chromaticities import without numpy (the CLI's help and the recipe
+read them); numpy and the adaptation matrices are imported by the functions that compute.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
-
-import numpy as np
+from typing import TYPE_CHECKING
 
 from ..registry import Registry
-from .adaptation import adaptation_matrix, xy_to_XYZ
+
+if TYPE_CHECKING:
+    import numpy as np
 
 D65_XY = (0.3127, 0.3290)
 D50_XY = (0.3457, 0.3585)
@@ -34,11 +38,17 @@ class RGBSpace:
 
     @property
     def from_xyz(self) -> np.ndarray:
+        import numpy as np
+
         return np.linalg.inv(self.to_xyz)
 
 
 @lru_cache(maxsize=64)
 def rgb_to_xyz_matrix(primaries, white) -> np.ndarray:
+    import numpy as np
+
+    from .adaptation import xy_to_XYZ
+
     p = np.array([[x / y, 1.0, (1.0 - x - y) / y] for x, y in primaries]).T  # columns = primaries
     w = xy_to_XYZ(white)
     s = np.linalg.solve(p, w)
@@ -77,6 +87,8 @@ def space(name: str) -> RGBSpace:
 
 def rgb_to_rgb_matrix(src: str | RGBSpace, dst: str | RGBSpace, cat: str = "bradford") -> np.ndarray:
     """Linear src RGB -> linear dst RGB, with chromatic adaptation where whites differ."""
+    from .adaptation import adaptation_matrix
+
     s = SPACES[src] if isinstance(src, str) else src
     d = SPACES[dst] if isinstance(dst, str) else dst
     m = s.to_xyz
@@ -87,5 +99,7 @@ def rgb_to_rgb_matrix(src: str | RGBSpace, dst: str | RGBSpace, cat: str = "brad
 
 def xyz_d50_to_rgb_matrix(dst: str | RGBSpace, cat: str = "bradford") -> np.ndarray:
     """XYZ relative to D50 (the DNG and ICC connection space) -> linear dst RGB."""
+    from .adaptation import adaptation_matrix
+
     d = SPACES[dst] if isinstance(dst, str) else dst
     return d.from_xyz @ adaptation_matrix(D50_XY, d.white, cat)

@@ -11,7 +11,6 @@ See docs/looks.md for the model, the steps and the built-in looks.
 
 from __future__ import annotations
 
-from .compile import INPUT_SPACES, OUTPUT_SPACES, LookLUT, compile_look, sample_look
 from .library import LOOKS, available_looks, resolve_look, user_looks_dir
 from .model import Look
 
@@ -19,9 +18,15 @@ __all__ = ["LOOKS", "INPUT_SPACES", "OUTPUT_SPACES", "Look", "LookLUT", "apply_s
            "available_looks", "compile_look", "resolve_look", "sample_look", "user_looks_dir"]
 
 
+_COMPILE = ("INPUT_SPACES", "OUTPUT_SPACES", "LookLUT", "compile_look", "sample_look")
+
+
 def __getattr__(name: str):
-    """``apply_spatial`` (numba kernels) is imported on first use, so listing or showing looks
-    does not load numba (PEP 562)."""
+    """The compiler (numpy, the colour maths) and ``apply_spatial`` (numba kernels) are imported
+    on first use, so listing looks or reading a look file imports neither (PEP 562)."""
+    if name in _COMPILE:
+        from . import compile as compiler
+        return getattr(compiler, name)
     if name == "apply_spatial":
         from .spatial import apply_spatial
         return apply_spatial

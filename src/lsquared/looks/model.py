@@ -26,7 +26,7 @@ from pathlib import Path
 from ..errors import ParameterError
 from .steps import (SPATIAL_STEPS, STEPS, BlackPoint, Exposure, Grain, HueAdjust, ImportedLut,
                     Monochrome, Output, Saturation, SplitTone, Tone, Vignette, build_step,
-                    step_to_dict)
+                    step_to_dict, tone_curve_constants)
 
 DEFAULT_SIZE = 33
 SIZES = (2, 129)                     # accepted LUT sizes (compile time grows as N^3)
@@ -141,7 +141,6 @@ def look_from_definition(name: str, description: str, d: dict, *, where: str,
         else:
             kwargs[key] = build_step(cls, value, f"{where}: [{key}]")
     if kwargs.get("tone") is not None:
-        from .render import tone_curve_constants
         try:
             tone_curve_constants(kwargs["tone"])        # contrast and white must agree
         except ParameterError as exc:

@@ -29,17 +29,13 @@ lands on display white, and a smooth shoulder so the curve approaches 1 without 
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
 from ..color import transfer
 from ..color.spaces import SPACES, rgb_to_rgb_matrix, rgb_to_xyz_matrix
-from ..errors import ParameterError
 from .model import Look
-from .steps import MONO_FILTERS, Tone, hue_degrees
+from .steps import MONO_FILTERS, Tone, hue_degrees, tone_curve_constants
 
-GREY = 0.18                       # scene middle grey (V-Log 0.4233)
 KNEE = 0.9                        # display level above which the tone curve's shoulder bends
 SHOULDER_POWER = 8.0
 RGC_POWER = 1.2                   # ACES RGC's compression curve exponent
@@ -93,24 +89,6 @@ def _smoothstep(e0, e1, x):
 
 
 # --- tone --------------------------------------------------------------------------------
-
-def tone_curve_constants(tone: Tone) -> tuple[float, float]:
-    """(m, s) of f(x) = m (x/(x+s))^p so that grey -> tone.grey and white -> display 1.
-
-    With g0, h1 the pre-toe values that the toe y = f^2/(f+t) maps to ``grey`` and 1:
-    the ratio f(W)/f(0.18) = (W (0.18+s) / (0.18 (W+s)))^p = h1/g0 solves in closed form."""
-    t, p = tone.toe, tone.contrast
-    g0 = (tone.grey + math.sqrt(tone.grey ** 2 + 4 * t * tone.grey)) / 2
-    h1 = (1 + math.sqrt(1 + 4 * t)) / 2
-    w = GREY * 2.0 ** tone.white
-    q = (h1 / g0) ** (1 / p)
-    if not 1.0 < q < w / GREY:
-        raise ParameterError(f"tone: contrast {p:g} is too low to lift grey {tone.grey:g} to white "
-                             f"{tone.white:g} stops above it; raise contrast or white")
-    s = GREY * w * (q - 1) / (w - GREY * q)
-    m = g0 / (GREY / (GREY + s)) ** p
-    return m, s
-
 
 def tone_curve(x: np.ndarray, tone: Tone) -> np.ndarray:
     """Scene light (>= 0) -> display light in [0, 1), smooth, monotonic."""

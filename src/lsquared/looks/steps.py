@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from ..errors import ParameterError
 from ..schema import param
 
+GREY = 0.18                       # scene middle grey (V-Log 0.4233)
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Exposure:
@@ -46,6 +48,26 @@ class Tone:
                          "toward white, so saturated highlights go smoothly to white", 0.0, 0.5)
     hue_preserve: float = param(0.6, "blend toward the same curve at constant channel ratios, "
                                 "which keeps scene hues (1 = fully)", 0.0, 1.0)
+
+
+def tone_curve_constants(tone: Tone) -> tuple[float, float]:
+    """(m, s) of f(x) = m (x/(x+s))^p so that grey -> tone.grey and white -> display 1.
+
+    With g0, h1 the pre-toe values that the toe y = f^2/(f+t) maps to ``grey`` and 1:
+    the ratio f(W)/f(0.18) = (W (0.18+s) / (0.18 (W+s)))^p = h1/g0 solves in closed form.
+    Beside Tone rather than in render.py: reading a look checks that its contrast and white
+    agree, and reading (``look list``) imports no numpy."""
+    t, p = tone.toe, tone.contrast
+    g0 = (tone.grey + math.sqrt(tone.grey ** 2 + 4 * t * tone.grey)) / 2
+    h1 = (1 + math.sqrt(1 + 4 * t)) / 2
+    w = GREY * 2.0 ** tone.white
+    q = (h1 / g0) ** (1 / p)
+    if not 1.0 < q < w / GREY:
+        raise ParameterError(f"tone: contrast {p:g} is too low to lift grey {tone.grey:g} to white "
+                             f"{tone.white:g} stops above it; raise contrast or white")
+    s = GREY * w * (q - 1) / (w - GREY * q)
+    m = g0 / (GREY / (GREY + s)) ** p
+    return m, s
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

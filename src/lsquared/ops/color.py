@@ -11,22 +11,15 @@ the V-Log encoding and the look, in one pass over memory.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 
 import numpy as np
 
 from ..color import dng_model
 from ..color.spaces import rgb_to_rgb_matrix, xyz_d50_to_rgb_matrix
 from ..frame import FrameMeta, SensorLayout
-from ..color.adaptation import CATS
-from ..schema import param
+from .params import ColorParams  # noqa: F401  (the schema lives in ops/params.py, numpy-free)
 
 WORKING_SPACE = "vgamut"
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class ColorParams:
-    adaptation: str = param("bradford", "chromatic adaptation transform", choices=tuple(CATS))
 
 
 def camera_to_working_matrix(meta: FrameMeta, neutral, params: ColorParams = ColorParams()) -> np.ndarray:

@@ -30,43 +30,17 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from dataclasses import dataclass
 
 import numpy as np
 
 from ..errors import ParameterError
 from ..frame import Encoding, Frame, cfa_channel_map
-from ..schema import param
+from .params import DenoiseParams  # the schema, numpy-free (ops/params.py)
 
-MODES = ("auto", "manual", "off")
 MID_GREY = 0.125                         # where auto measures the noise: 3 stops below white
 AUTO_LUMA = (0.02, 0.08)                 # relative noise at mid-grey: strength 0 -> 1 between these
 AUTO_CHROMA = (0.02, 0.06)
 _NUMBER = re.compile(r"^\s*\d+(?:\.\d*)?\s*$")
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class DenoiseParams:
-    mode: str = param("auto", "auto (strengths from the measured noise), manual or off", choices=MODES)
-    luma: float | None = param(None, "luminance strength, 0 = none, 1 = Wiener at the measured noise", 0.0, 10.0)
-    chroma: float | None = param(None, "colour strength (same scale); auto resolves both", 0.0, 10.0)
-    luma_levels: int = param(3, "wavelet levels shrunk in the luminance planes", 0, 8)
-    chroma_levels: int = param(5, "wavelet levels shrunk in the colour-difference planes", 0, 8)
-    profile: tuple[float, float] | None = param(
-        None, "noise (S, O): var = S*x + O, x before white balance, 1 = white; resolved from the file "
-        "or estimated", -1.0, 1.0)
-    profile_source: str | None = param(None, "resolved: file (DNG NoiseProfile) or estimate",
-                                       choices=("file", "estimate"))
-
-    def __post_init__(self) -> None:
-        if self.mode not in MODES:
-            raise ParameterError(f"unknown denoise mode '{self.mode}'; choose one of: {', '.join(MODES)}")
-        for name in ("luma", "chroma"):
-            value = getattr(self, name)
-            if value is not None and not 0.0 <= value <= 10.0:
-                raise ParameterError(f"denoise {name} strength must be between 0 and 10, not {value:g}")
-        if not (0 <= self.luma_levels <= 8 and 0 <= self.chroma_levels <= 8):
-            raise ParameterError("denoise levels must be between 0 and 8")
 
 
 def parse_denoise(text: str) -> DenoiseParams:

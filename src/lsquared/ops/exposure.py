@@ -10,25 +10,12 @@ colour matrix of the fused tail.
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass
 
 import numpy as np
 
 from ..errors import ParameterError
 from ..frame import FrameMeta
-from ..schema import param
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class ExposureParams:
-    ev: float = param(0.0, "exposure compensation in stops", -10.0, 10.0)
-    baseline: bool = param(True, "add the file's default brightness (not with auto): matched to its embedded "
-                           "preview, else its BaselineExposure, else +0.7 EV (estimators/brightness.py)")
-    auto: bool = param(False, "measure the exposure from the picture")
-    auto_ev: float | None = param(None, "resolved: the measured stops of auto", -10.0, 10.0)
-    baseline_ev: float | None = param(None, "resolved: the default brightness in stops", -10.0, 10.0)
-    baseline_source: str | None = param(None, "resolved: where baseline_ev comes from",
-                                        choices=("preview", "file", "default"))
+from .params import ExposureParams  # the schema, numpy-free (ops/params.py)
 
 
 def parse_exposure(text: str) -> ExposureParams:

@@ -36,29 +36,16 @@ and blue going on to m_r, m_b, which is where the magenta of naive raw converter
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 
 import numpy as np
 
 from ..frame import Encoding, Frame, cfa_channel_map
-from ..registry import Registry
-from ..schema import param
+from .params import HIGHLIGHT_METHODS, HighlightParams  # the schema, numpy-free (ops/params.py)
 
 SOURCE_FLOOR = 0.5      # unclipped surroundings darker than this fraction of clipping carry no colour
 SOURCE_RADIUS = 8       # ... and farther than this many quads (16 pixels) from clipping neither
 NEUTRAL_ANCHOR = 0.05   # weight of "neutral" in a fully blown cell: colour fades over ~8 cells
 MARGIN_QUADS = SOURCE_RADIUS + 1   # the window processed around the clipped quads
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class HighlightParams:
-    mode: str = param("reconstruct", "clipped highlights: rebuilt from the unclipped channels, or clipped",
-                      choices=lambda: HIGHLIGHT_METHODS.names())
-    threshold: float = param(0.995, "a photosite at or above this fraction of its white level counts as clipped",
-                             0.5, 1.0)
-
-    def __post_init__(self) -> None:
-        HIGHLIGHT_METHODS.validate(self.mode)
 
 
 def highlights_clip(data: np.ndarray, limit: float = 1.0) -> np.ndarray:
@@ -136,13 +123,15 @@ def clip_levels(frame: Frame, threshold: float) -> np.ndarray:
     return np.asarray(mult, dtype=np.float32) * np.float32(threshold)
 
 
-HIGHLIGHT_METHODS: Registry = Registry("highlight mode")
-HIGHLIGHT_METHODS.register("clip", lambda frame, p: highlights_clip(frame.data))
-HIGHLIGHT_METHODS.register(
-    "reconstruct",
-    lambda frame, p: highlights_reconstruct(frame.data, clip_levels(frame, p.threshold),
-                                            frame.meta.cfa if frame.meta.encoding is Encoding.CFA else None),
-    aliases=("rebuild",))
+def clip_step(frame: Frame, params: HighlightParams) -> np.ndarray:
+    """The ``clip`` mode of HIGHLIGHT_METHODS (ops/params.py)."""
+    return highlights_clip(frame.data)
+
+
+def reconstruct_step(frame: Frame, params: HighlightParams) -> np.ndarray:
+    """The ``reconstruct`` mode of HIGHLIGHT_METHODS (ops/params.py)."""
+    return highlights_reconstruct(frame.data, clip_levels(frame, params.threshold),
+                                  frame.meta.cfa if frame.meta.encoding is Encoding.CFA else None)
 
 
 def highlights(frame: Frame, params: HighlightParams) -> Frame:

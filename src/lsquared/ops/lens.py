@@ -30,38 +30,14 @@ import numpy as np
 
 from ..errors import ParameterError
 from ..frame import Frame
-from ..schema import param
+from .params import LensParams  # the schema, numpy-free (ops/params.py)
 
-MODES = ("auto", "manual", "off")
 
 
 def grid_step(width: int, height: int) -> int:
     """Grid spacing: the maps' curvature per pixel falls with the picture's size, so a node every
     1/400 of the long side keeps the interpolation error near 0.005 px (16 px at 24 MP)."""
     return int(min(max(max(width, height) // 400, 2), 16))
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class LensParams:
-    mode: str = param("auto", "auto (the file's lens), manual (the lens named below) or off", choices=MODES)
-    lens: str | None = param(None, "lensfun 'Maker Model'; resolved in auto mode")
-    focal_length: float | None = param(None, "mm; None: the file's (a prime's own focal length)", 0.5, 5000.0)
-    aperture: float | None = param(None, "f-number; None: the file's (no vignetting correction without one)",
-                                   0.5, 128.0)
-    distance: float = param(1000.0, "focus distance in metres (vignetting tables depend on it)", 0.01, 1e6)
-    distortion: bool = param(True, "correct distortion")
-    tca: bool = param(True, "correct lateral chromatic aberration")
-    vignetting: bool = param(True, "correct vignetting")
-    scale: float = param(0.0, "geometry scale: 0 = automatic (lensfun's: no empty corners), 1 = none",
-                         0.25, 4.0, also=(0.0,))
-
-    def __post_init__(self) -> None:
-        if self.mode not in MODES:
-            raise ParameterError(f"unknown lens mode '{self.mode}'; choose one of: {', '.join(MODES)}")
-        for name in ("focal_length", "aperture"):
-            value = getattr(self, name)
-            if value is not None and not value > 0:
-                raise ParameterError(f"lens {name.replace('_', ' ')} must be positive, not {value:g}")
 
 
 def parse_lens(text: str) -> LensParams:

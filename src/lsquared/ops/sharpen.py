@@ -18,14 +18,13 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
 
 from ..errors import ParameterError
 from ..frame import Frame
-from ..schema import param
+from .params import SharpenParams  # the schema, numpy-free (ops/params.py)
 
 DEFAULT_AMOUNT = 0.5
 LOOK_AMOUNTS: dict[str, float] = {
@@ -41,19 +40,6 @@ LOOK_AMOUNTS: dict[str, float] = {
     "rec709": 0.0,
 }
 _NUMBER = re.compile(r"^\s*\d+(?:\.\d*)?\s*$")
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class SharpenParams:
-    amount: float | None = param(None, "0 = off, 1 = detail doubled; None: the look's default (resolved)",
-                                 0.0, 5.0)
-    radius: float = param(1.0, "sigma of the Gaussian blur the unsharp mask removes, pixels", 0.2, 5.0)
-
-    def __post_init__(self) -> None:
-        if self.amount is not None and not 0.0 <= self.amount <= 5.0:
-            raise ParameterError(f"sharpen amount must be between 0 and 5, not {self.amount:g}")
-        if not 0.2 <= self.radius <= 5.0:
-            raise ParameterError(f"sharpen radius must be between 0.2 and 5 pixels, not {self.radius:g}")
 
 
 def parse_sharpen(text: str) -> SharpenParams:

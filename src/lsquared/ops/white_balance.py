@@ -17,37 +17,15 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from dataclasses import dataclass
 
 import numpy as np
 
 from ..color import dng_model
 from ..errors import ParameterError
 from ..frame import Encoding, Frame, SensorLayout, cfa_channel_map
-from ..schema import param
+from .params import WHITE_BALANCE_MODES as MODES, WHITE_BALANCE_PRESETS as PRESETS, WhiteBalanceParams
 
-# (kelvin, tint) of the presets, as common raw converters define them
-PRESETS: dict[str, tuple[float, float]] = {
-    "daylight": (5500.0, 10.0),
-    "cloudy": (6500.0, 10.0),
-    "shade": (7500.0, 10.0),
-    "tungsten": (2850.0, 0.0),
-    "fluorescent": (3800.0, 21.0),
-    "flash": (5500.0, 0.0),
-}
-MODES = ("as-shot", "auto", *PRESETS, "kelvin", "custom")
 _KELVIN = re.compile(r"^\s*(\d{2,6}(?:\.\d+)?)\s*k?\s*$", re.IGNORECASE)
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class WhiteBalanceParams:
-    mode: str = param("as-shot", "as-shot, auto (estimated from the picture), a preset, kelvin or custom",
-                      choices=MODES)
-    temperature: float | None = param(None, "kelvin mode: the white's correlated colour temperature",
-                                      1700.0, 50000.0)
-    tint: float = param(0.0, "presets and kelvin: + magenta / - green (Adobe's scale)", -150.0, 150.0)
-    neutral: tuple[float, float, float] | None = param(
-        None, "resolved: camera RGB of a neutral, green = 1", 1e-3, 1e3)
 
 
 def parse_white_balance(text: str, tint: float = 0.0) -> WhiteBalanceParams:

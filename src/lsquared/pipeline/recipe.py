@@ -23,14 +23,9 @@ import tomli_w
 
 from ..color.spaces import INPUT_SPACES, OUTPUT_SPACES
 from ..errors import InputError, ParameterError
-from ..ops.color import ColorParams
 from ..ops.demosaic import DemosaicParams
-from ..ops.denoise import DenoiseParams
-from ..ops.exposure import ExposureParams
-from ..ops.highlights import HighlightParams
-from ..ops.lens import LensParams
-from ..ops.sharpen import SharpenParams
-from ..ops.white_balance import WhiteBalanceParams
+from ..ops.params import (ColorParams, DenoiseParams, ExposureParams, HighlightParams, LensParams, SharpenParams,
+                          WhiteBalanceParams)
 from ..schema import check_params, param
 
 OUTPUT_FORMATS = ("jpeg", "tiff", "png", "heif", "avif", "jpg", "tif", "heic")   # io.image.FORMATS and aliases

@@ -14,15 +14,17 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-
-import numpy as np
+from typing import TYPE_CHECKING
 
 from ...errors import InputError
 from ...frame import Encoding, Frame, SensorLayout
 from ...registry import Registry
 from ...schema import param
 
-DemosaicMethod = Callable[[np.ndarray, str], np.ndarray]
+if TYPE_CHECKING:       # numpy arrives with a method's module: the help, a recipe and the
+    import numpy as np  # registry's names need none of it
+
+DemosaicMethod = Callable[["np.ndarray", str], "np.ndarray"]
 
 # Names are registered here, implementations imported on first use (each pulls in its numba
 # kernels): listing or validating a method (``--help``, a recipe) stays cheap.  A new method:
