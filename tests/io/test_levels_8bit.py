@@ -115,3 +115,35 @@ def test_8bit_linearised_dng_develops_like_its_high_bit_equivalent(shot, case):
     print(f"{case}: dE2000 mean {de.mean():.3f} p95 {np.percentile(de, 95):.3f} max {de.max():.3f}")
     assert de.mean() <= 1.0, de
     assert de.max() <= 3.0, de
+
+
+def test_black_deltas_in_stored_units_go_through_the_linearization_table(shot):
+    """BlackLevel, WhiteLevel and BlackLevelDeltaV all written in stored 8-bit units beside a
+    LinearizationTable: the deltas must be mapped through the table like the levels (a row
+    whose stored black is b + d has the linearised black T(b + d)), or every row keeps a black
+    error of T(b + d) - T(b) - d.  Developed against the 16-bit DNG of the same signal."""
+    folder, info, linear, cfa, colour = shot
+    table = _lin_table()
+    index = np.arange(table.size, dtype=np.float64)
+    stored_black, rows = 16.0, linear.shape[0]
+    delta_v = np.round(12.0 * (np.arange(rows) % 16) / 15.0)          # 0..12 stored codes, row by row
+    black_rows = np.interp(stored_black + delta_v, index, table)    # linearised black of each row
+    white = float(table[-1])
+    # the mean black the frame's levels divide by: T(b) plus the mean of the mapped deltas
+    mean_black = float(np.interp(stored_black, index, table)) + float(np.mean(black_rows - np.interp(
+        stored_black, index, table)))
+    values = black_rows[:, None] + linear * (white - mean_black)        # linearised samples
+    stored = np.rint(np.interp(values, table.astype(np.float64), index)).astype(np.uint16)
+    path = write_dng(folder / "black-deltas.dng", stored, cfa=cfa, bits=8, black=(stored_black,),
+                     white=(255,), black_delta_v=tuple(float(d) for d in delta_v),
+                     linearization=table, **colour)
+    ref_path = write_dng(folder / "black-deltas-16bit.dng", np.rint(linear * 65535).astype(np.uint16), cfa=cfa,
+                         bits=16, black=(0,), white=(65535,), **colour)
+    tags = dngtags.read_dng_tags(path)
+    np.testing.assert_allclose(tags.black_delta_v, black_rows - np.interp(stored_black, index, table))
+    reference = lsquared.develop(lsquared.open_raw(ref_path), look="neutral")
+    picture = lsquared.develop(lsquared.open_raw(path), look="neutral")
+    de = delta_e_2000(_chart_lab(picture, info.patches), _chart_lab(reference, info.patches))
+    print(f"black deltas in stored units: dE2000 mean {de.mean():.3f} max {de.max():.3f}")
+    assert de.mean() <= 1.0, de
+    assert de.max() <= 3.0, de

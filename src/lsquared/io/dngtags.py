@@ -302,16 +302,20 @@ _STORED_UNITS_FACTOR = 2.0
 
 
 def _levels_after_linearization(table: np.ndarray, bits: int, black_level: np.ndarray,
-                                white_level: tuple[float, ...], white_given: bool, notes: list[str]):
-    """Black and white levels that describe the data after the LinearizationTable (DNG 1.6 p. 33:
-    BlackLevel and WhiteLevel apply to linearised values, and LibRaw and lsquared both hand back
-    linearised samples).  Writers get this wrong two ways, both mapped through the table:
+                                white_level: tuple[float, ...], white_given: bool, notes: list[str],
+                                deltas: tuple[np.ndarray | None, np.ndarray | None] = (None, None)):
+    """Black and white levels (and BlackLevelDeltaH/V) that describe the data after the
+    LinearizationTable (DNG 1.6 p. 33: BlackLevel and WhiteLevel apply to linearised values,
+    and LibRaw and lsquared both hand back linearised samples).  Writers get this wrong two
+    ways, both mapped through the table:
 
     - no WhiteLevel: the specification's default, 2**BitsPerSample - 1, counts stored samples
       (255 for 8 bits) while the table maps them up to 16 bits; the table's top over the
       codes the stored bits can hold is the data's white;
     - a WhiteLevel (and BlackLevel) in stored units (at most 2**bits - 1) far below the table's
-      top: the levels are mapped through the table (linearly between entries)."""
+      top: the levels are mapped through the table (linearly between entries), and so are the
+      deltas, as offsets from the mean black: T(b + d) - T(b), the linearised black of a row
+      or column whose stored black is b + d."""
     codes = table[:min(table.size, 1 << bits)].astype(np.float64)
     top = float(codes.max())
     index = np.arange(codes.size, dtype=np.float64)
@@ -320,13 +324,16 @@ def _levels_after_linearization(table: np.ndarray, bits: int, black_level: np.nd
         if top != stored_max:
             notes.append(f"no WhiteLevel with a LinearizationTable: white is the table's top, {top:g} "
                          f"(not {stored_max:g}, the stored samples' range)")
-        return black_level, (top,) * len(white_level)
+        return black_level, (top,) * len(white_level), deltas
     if max(white_level) <= stored_max and top > _STORED_UNITS_FACTOR * max(white_level):
         mapped = tuple(float(np.interp(w, index, codes)) for w in white_level)
         notes.append(f"WhiteLevel {max(white_level):g} is in stored units (the LinearizationTable maps the "
                      f"samples up to {top:g}): black and white levels mapped through the table, white {max(mapped):g}")
-        return np.interp(black_level, index, codes), mapped
-    return black_level, white_level
+        base = float(np.mean(black_level))
+        at_base = float(np.interp(base, index, codes))
+        deltas = tuple(None if d is None else np.interp(base + d, index, codes) - at_base for d in deltas)
+        return np.interp(black_level, index, codes), mapped, deltas
+    return black_level, white_level, deltas
 
 
 def _parse(path: Path, tf: tifffile.TiffFile, ifd0) -> DngTags:
@@ -388,12 +395,6 @@ def _parse(path: Path, tf: tifffile.TiffFile, ifd0) -> DngTags:
     else:
         white_level = tuple(float(white[min(i, white.size - 1)]) for i in range(spp))
 
-    lin = _get(raw_first, 50712)
-    linearization = np.asarray(lin.value, dtype=np.uint16).ravel() if lin is not None else None
-    if linearization is not None and linearization.size:
-        black_level, white_level = _levels_after_linearization(
-            linearization, layout.bits_per_sample, black_level, white_level, white is not None, notes)
-
     def delta(code: int, length: int, name: str) -> np.ndarray | None:
         values = _numbers(_get(raw_first, code))
         if values is None:
@@ -405,6 +406,13 @@ def _parse(path: Path, tf: tifffile.TiffFile, ifd0) -> DngTags:
 
     black_delta_h = delta(50715, active[3] - active[1], "BlackLevelDeltaH")
     black_delta_v = delta(50716, active[2] - active[0], "BlackLevelDeltaV")
+
+    lin = _get(raw_first, 50712)
+    linearization = np.asarray(lin.value, dtype=np.uint16).ravel() if lin is not None else None
+    if linearization is not None and linearization.size:
+        black_level, white_level, (black_delta_h, black_delta_v) = _levels_after_linearization(
+            linearization, layout.bits_per_sample, black_level, white_level, white is not None, notes,
+            (black_delta_h, black_delta_v))
 
     planes = len(set(cfa_pattern)) if cfa_pattern else spp
     cm = tuple(_matrix(_get(profile_first, c), planes, 3, n, notes) for c, n in ((50721, "ColorMatrix1"),
