@@ -175,28 +175,29 @@ def _detail_row(c, up, d, sq):
         sq[j] = x * x
 
 
+@njit(cache=True, inline="always", error_model="numpy")
+def _wiener_gain(box, var, frac, k2):
+    """The Wiener gain s² / (s² + k² n²) of a coefficient: n² = frac * var, s² =
+    max(box / 9 - n², 0), box the sum of d² over 3x3."""
+    zero = F32(0.0)
+    n2 = frac * var
+    s2 = max(box * NINTH - n2, zero)
+    den = s2 + k2 * n2
+    return s2 / den if den > zero else F32(1.0)
+
+
 @njit(cache=True, error_model="numpy")      # no zero-division branch, so the gain vectorizes
-def _wiener_row(a, b, c, d, up, var, frac, k2, scratch, out):
+def _wiener_row(a, b, c, d, up, var, frac, k2, col, out):
     """out = up + g d, g = s² / (s² + k² n²): n² = frac * var, s² = max(E - n², 0), E the mean
-    of d² over 3x3 (a, b, c: the rows of d² above, at and below; ``scratch``: two rows)."""
+    of d² over 3x3 (a, b, c: the rows of d² above, at and below; ``col``: a scratch row).
+    The 3x3 sum is formed inside the gain's loop (no row of it is stored and read back)."""
     w = out.shape[0]
-    col = scratch[0]
-    box = scratch[1]
     for j in range(w):
         col[j] = a[j] + b[j] + c[j]
     for j in range(1, w - 1):
-        box[j] = col[j - 1] + col[j] + col[j + 1]
-    box[0] = col[1] + col[0] + col[1]
-    box[w - 1] = col[w - 2] + col[w - 1] + col[w - 1]
-    zero = F32(0.0)
-    one = F32(1.0)
-    for j in range(w):
-        e = box[j] * NINTH
-        n2 = frac * var[j]
-        s2 = max(e - n2, zero)
-        den = s2 + k2 * n2
-        g = s2 / den if den > zero else one
-        out[j] = up[j] + g * d[j]
+        out[j] = up[j] + _wiener_gain(col[j - 1] + col[j] + col[j + 1], var[j], frac, k2) * d[j]
+    out[0] = up[0] + _wiener_gain(col[1] + col[0] + col[1], var[0], frac, k2) * d[0]
+    out[w - 1] = up[w - 1] + _wiener_gain(col[w - 2] + col[w - 1] + col[w - 1], var[w - 1], frac, k2) * d[w - 1]
 
 
 # --- the mosaic: the finest level, planes computed on the fly ----------------------------------
@@ -334,7 +335,7 @@ def reconstruct_cfa(cfa, coef, const, inv, kinds, planes1, denoised1, fracs, str
     var = np.empty((7, w2), F32)                 # the noise variances (rows 4 .. 6)
     c = np.empty(w2, F32)
     up = np.empty(w2, F32)
-    scratch = np.empty((2, w2), F32)
+    col = np.empty(w2, F32)
     tmp = np.empty(planes1.shape[2], F32)
     for t in range(r0 - 1, r1 + 1):
         r = _near(t, h2)                         # neighbour rows: mirrored / replicated
@@ -361,7 +362,7 @@ def reconstruct_cfa(cfa, coef, const, inv, kinds, planes1, denoised1, fracs, str
                 continue
             _expand_row(denoised1[q], y, tmp, up)
             _wiener_row(sq[q, ia], sq[q, ib], sq[q, ic], d[q, ib], up, var[kinds[q]], fracs[q],
-                        strengths[q] * strengths[q], scratch, res[q])
+                        strengths[q] * strengths[q], col, res[q])
         _inverse_cells(res, inv, out[2 * y], out[2 * y + 1])
 
 
@@ -396,7 +397,7 @@ def reconstruct_plane(plane, var, small, denoised_small, frac, strength, out, fi
         d = np.empty((nb + 2, w), F32)
         sq = np.empty((nb + 2, w), F32)
         up = np.empty(w, F32)
-        scratch = np.empty((2, w), F32)
+        col = np.empty(w, F32)
         tmp = np.empty(small.shape[1], F32)
         for t in range(nb + 2):
             r = _near(r0 - 1 + t, h)
@@ -404,7 +405,7 @@ def reconstruct_plane(plane, var, small, denoised_small, frac, strength, out, fi
             _detail_row(plane[r], up, d[t], sq[t])
         for t in range(nb):
             _expand_row(denoised_small, r0 + t, tmp, up)
-            _wiener_row(sq[t], sq[t + 1], sq[t + 2], d[t + 1], up, var[r0 + t], frac, k2, scratch, out[r0 + t])
+            _wiener_row(sq[t], sq[t + 1], sq[t + 2], d[t + 1], up, var[r0 + t], frac, k2, col, out[r0 + t])
 
 
 @njit(nogil=True, cache=True)
