@@ -138,12 +138,10 @@ def _expand_row(small, y, tmp, out):
 
 
 @njit(cache=True)
-def _detail_row(c, up, d, sq):
-    """The detail d = c - up of a row and its square."""
+def _detail_row(c, up, d):
+    """The detail d = c - up of a row."""
     for j in range(d.shape[0]):
-        x = c[j] - up[j]
-        d[j] = x
-        sq[j] = x * x
+        d[j] = c[j] - up[j]
 
 
 @njit(cache=True, inline="always", error_model="numpy")
@@ -158,13 +156,14 @@ def _wiener_gain(box, var, frac, k2):
 
 
 @njit(cache=True, error_model="numpy")      # no zero-division branch, so the gain vectorizes
-def _wiener_row(a, b, c, d, up, var, frac, k2, col, out):
+def _wiener_row(a, d, c, up, var, frac, k2, col, out):
     """out = up + g d, g = s² / (s² + k² n²): n² = frac * var, s² = max(E - n², 0), E the mean
-    of d² over 3x3 (a, b, c: the rows of d² above, at and below; ``col``: a scratch row).
-    The 3x3 sum is formed inside the gain's loop (no row of it is stored and read back)."""
+    of d² over 3x3 (a, d, c: the rows of detail above, at and below; ``col``: a scratch row).
+    The squares are taken here and the 3x3 sum inside the gain's loop: no row of either is
+    stored and read back."""
     w = out.shape[0]
     for j in range(w):
-        col[j] = a[j] + b[j] + c[j]
+        col[j] = a[j] * a[j] + d[j] * d[j] + c[j] * c[j]
     for j in range(1, w - 1):
         out[j] = up[j] + _wiener_gain(col[j - 1] + col[j] + col[j + 1], var[j], frac, k2) * d[j]
     out[0] = up[0] + _wiener_gain(col[1] + col[0] + col[1], var[0], frac, k2) * d[0]
@@ -223,6 +222,16 @@ def _quantity(e, coef, const, q, out):
         for j in range(out.shape[0]):
             out[j] = k + (a0 * max(e0[j], zero) + a1 * max(e1[j], zero)
                           + a2 * max(e2[j], zero) + a3 * max(e3[j], zero))
+
+
+@njit(cache=True)
+def _plane_detail(e, coef, q, up, d):
+    """The detail d = plane q - up of a cell row e (``_quantity`` and ``_detail_row`` in one
+    loop: the plane's row is not stored)."""
+    e0, e1, e2, e3 = e[0], e[1], e[2], e[3]
+    a0, a1, a2, a3 = coef[q, 0], coef[q, 1], coef[q, 2], coef[q, 3]
+    for j in range(d.shape[0]):
+        d[j] = (a0 * e0[j] + a1 * e1[j] + a2 * e2[j] + a3 * e3[j]) - up[j]
 
 
 @njit(cache=True)
@@ -301,10 +310,8 @@ def reconstruct_cfa(cfa, coef, const, inv, kinds, planes1, denoised1, fracs, str
         return
     e = np.empty((2, 4, w2), F32)                # cells of rows t (at t % 2) and t - 1
     d = np.empty((4, 3, w2), F32)                # detail of rows t - 2 .. t (at t % 3), per plane
-    sq = np.empty((4, 3, w2), F32)               # ... and its square
     res = np.empty((4, w2), F32)
     var = np.empty((7, w2), F32)                 # the noise variances (rows 4 .. 6)
-    c = np.empty(w2, F32)
     up = np.empty(w2, F32)
     col = np.empty(w2, F32)
     tmp = np.empty(planes1.shape[2], F32)
@@ -314,9 +321,8 @@ def reconstruct_cfa(cfa, coef, const, inv, kinds, planes1, denoised1, fracs, str
         _cells(cfa, r, et)
         for q in range(4):
             if strengths[q] > 0:
-                _quantity(et, coef, const, q, c)
                 _expand_row(planes1[q], r, tmp, up)
-                _detail_row(c, up, d[q, (t + 3) % 3], sq[q, (t + 3) % 3])
+                _plane_detail(et, coef, q, up, d[q, (t + 3) % 3])
         y = t - 1                                # the row now complete
         if y < r0:
             continue
@@ -332,7 +338,7 @@ def reconstruct_cfa(cfa, coef, const, inv, kinds, planes1, denoised1, fracs, str
                 _quantity(ey, coef, const, q, res[q])
                 continue
             _expand_row(denoised1[q], y, tmp, up)
-            _wiener_row(sq[q, ia], sq[q, ib], sq[q, ic], d[q, ib], up, var[kinds[q]], fracs[q],
+            _wiener_row(d[q, ia], d[q, ib], d[q, ic], up, var[kinds[q]], fracs[q],
                         strengths[q] * strengths[q], col, res[q])
         _inverse_cells(res, inv, out[2 * y], out[2 * y + 1])
 
@@ -382,17 +388,16 @@ def reconstruct_plane(plane, var, small, denoised_small, frac, strength, out, fi
         r1 = min(h, r0 + BAND)
         nb = r1 - r0
         d = np.empty((nb + 2, w), F32)
-        sq = np.empty((nb + 2, w), F32)
         up = np.empty(w, F32)
         col = np.empty(w, F32)
         tmp = np.empty(small.shape[1], F32)
         for t in range(nb + 2):
             r = _near(r0 - 1 + t, h)
             _expand_row(small, r, tmp, up)
-            _detail_row(plane[r], up, d[t], sq[t])
+            _detail_row(plane[r], up, d[t])
         for t in range(nb):
             _expand_row(denoised_small, r0 + t, tmp, up)
-            _wiener_row(sq[t], sq[t + 1], sq[t + 2], d[t + 1], up, var[r0 + t], frac, k2, col, out[r0 + t])
+            _wiener_row(d[t], d[t + 1], d[t + 2], up, var[r0 + t], frac, k2, col, out[r0 + t])
 
 
 @njit(nogil=True, cache=True)
