@@ -22,7 +22,9 @@ from .demosaic_common import load_tile, store_planes, tile_count
 from .demosaic_gbtf import gbtf_green, hamilton_adams_differences, rb_from_colour_differences
 from .demosaic_mlri import mlri_channel_into
 
-HALO = 18           # green valid from 11 (GBTF), MLRI red/blue 7 more
+# Hamilton-Adams differences are valid from 2, GBTF's green 7 further in (from 9), MLRI's red
+# and blue 7 more (GBTF's red and blue need only 4): no pixel more is computed than is used.
+HALO = 16
 GREEN_MARGIN = HALO - 7
 
 
