@@ -44,55 +44,86 @@ def short_codes(luts):
     return short
 
 
-@njit(cache=True)
-def _unstuff(buf, start, end, clean):
-    """Copy the entropy-coded bytes into ``clean`` without byte stuffing (0xFF00 -> 0xFF), up to EOI.
-    Returns the number of bytes, or -1 when another marker sits inside the data."""
-    m = 0
-    i = start
+@njit(cache=True, inline="always")
+def _read_byte(buf, i, end):
+    """The entropy-coded byte at ``buf[i]`` with byte stuffing undone (0xFF00 -> 0xFF, 0xFF fill
+    bytes skipped; T.81 F.1.2.3, B.1.1.2) -> (byte, next i, status): status 0 a data byte, 1
+    the end of the data (EOI, or the tile's last byte reached), 2 a marker inside the data."""
     while i < end:
-        b = buf[i]
-        if b == 0xFF:
-            if i + 1 >= end:
-                break
-            nb = buf[i + 1]
-            if nb == 0x00:
-                clean[m] = 0xFF
-                m += 1
-                i += 2
-                continue
-            if nb == 0xFF:           # fill byte
-                i += 1
-                continue
-            if nb == 0xD9:           # EOI
-                break
-            return -1
-        clean[m] = b
-        m += 1
-        i += 1
-    return m
+        x = buf[i]
+        if x != 0xFF:
+            return np.int64(x), i + 1, 0
+        if i + 1 >= end:
+            return np.int64(0), i, 1
+        nb = buf[i + 1]
+        if nb == 0x00:
+            return np.int64(0xFF), i + 2, 0
+        if nb != 0xFF:
+            return np.int64(0), i, 1 if nb == 0xD9 else 2
+        i += 1                   # a fill byte
+    return np.int64(0), i, 1
 
 
 @njit(cache=True)
-def _decode_scan(clean, m, width, height, nf, precision, predictor, table_base, luts, short, cat16_extra, flat):
-    """Entropy-decode and un-predict one scan into ``flat`` (height * width * nf samples, in order)."""
-    nbits = np.int64(m) * 8
+def _data_bytes_left(buf, i, end):
+    """Data bytes from ``buf[i]`` to EOI (or the tile's end), or -1 if a marker comes first."""
+    n = 0
+    while True:
+        _, i, status = _read_byte(buf, i, end)
+        if status == 1:
+            return n
+        if status == 2:
+            return -1
+        n += 1
+
+
+@njit(cache=True)
+def _decode_scan(buf, start, end, width, height, nf, precision, predictor, table_base, luts, short, cat16_extra,
+                 flat):
+    """Entropy-decode and un-predict one scan, its coded bytes ``buf[start:end]``, into ``flat``
+    (height * width * nf samples, in order).
+
+    The bytes are read in place: four at a time where none is 0xFF (all but ~1.6 % of reads),
+    one by one through the stuffing rules otherwise; a separate unstuffing pass into a copy
+    cost 15 % of the decode.  The end of the data (EOI) reads as zero bytes after it, and an
+    error is a MARKER where a marker comes before EOI anywhere in the scan, as if the scan
+    had been checked whole first."""
     row_len = width * nf
     first = np.int64(1) << (precision - 1)
     check_range = precision < 16
     acc = np.int64(0)          # bit accumulator: the next ``nacc`` bits are its low bits, MSB first
     nacc = np.int64(0)
-    bp = np.int64(0)           # next byte of ``clean`` to load
+    i = start                  # next byte of buf
+    fed = np.int64(0)          # bytes shifted into acc (data, then zeros after the end)
+    data_end = np.int64(-1)    # data bytes in the scan, once its end has been read
+    err = OK
+    last = np.int64(0)         # the last sample decoded, and the one before it
+    before = np.int64(0)
     for r in range(height):
         row = r * row_len
         k = 0
-        for i in range(row_len):
+        for x in range(row_len):
             if nacc < 32:      # one sample takes at most 16 + 16 bits
-                if bp >= m + 4:
+                if data_end >= 0 and fed >= data_end + 4:
                     return TRUNCATED
-                acc = (acc << 32) | (np.int64(clean[bp]) << 24) | (np.int64(clean[bp + 1]) << 16) \
-                    | (np.int64(clean[bp + 2]) << 8) | np.int64(clean[bp + 3])
-                bp += 4
+                if data_end < 0 and i + 4 <= end and buf[i] != 0xFF and buf[i + 1] != 0xFF \
+                        and buf[i + 2] != 0xFF and buf[i + 3] != 0xFF:
+                    acc = (acc << 32) | (np.int64(buf[i]) << 24) | (np.int64(buf[i + 1]) << 16) \
+                        | (np.int64(buf[i + 2]) << 8) | np.int64(buf[i + 3])
+                    i += 4
+                else:
+                    for _ in range(4):
+                        byte = np.int64(0)
+                        if data_end < 0:
+                            byte, i, status = _read_byte(buf, i, end)
+                            if status == 2:
+                                return MARKER
+                            if status == 1:
+                                data_end = fed
+                        acc = (acc << 8) | byte
+                        fed += 1
+                    fed -= 4
+                fed += 4
                 nacc += 32
             peek = (acc >> (nacc - 16)) & 0xFFFF
             entry = np.int64(short[(table_base[k] >> SHORT_SHIFT) + (peek >> SHORT_SHIFT)])
@@ -103,7 +134,8 @@ def _decode_scan(clean, m, width, height, nf, precision, predictor, table_base, 
                 k = 0
             length = entry >> 8
             if length == 0:
-                return BAD_CODE
+                err = BAD_CODE
+                break
             nacc -= length
             s = entry & 0xFF
             diff = np.int64(0)
@@ -123,9 +155,15 @@ def _decode_scan(clean, m, width, height, nf, precision, predictor, table_base, 
                 v = (acc >> (nacc - s)) & mask
                 nacc -= s
                 diff = v - np.int64(v < ((mask + 1) >> 1)) * mask
-            j = row + i
-            if i < nf:
+            j = row + x
+            if x < nf:
                 pred = first if r == 0 else np.int64(flat[j - row_len])
+            elif nf <= 2 and (predictor == 1 or r == 0):
+                # the sample nf back, from registers: read back from ``flat`` it waited on the
+                # store just made (store-to-load forwarding on the critical path; with the
+                # in-place reading above, fastest of 8 one-core decodes 0.229 -> 0.212 CPU-s
+                # for the 24 MP DNG, 0.547 -> 0.494 for the 60 MP one, at load 4.4)
+                pred = last if nf == 1 else before
             elif predictor == 1 or r == 0:
                 pred = np.int64(flat[j - nf])
             else:
@@ -146,9 +184,22 @@ def _decode_scan(clean, m, width, height, nf, precision, predictor, table_base, 
                     pred = (ra + rb) >> 1
             value = pred + diff
             if check_range and (value < 0 or value >> precision):
-                return RANGE
+                err = RANGE
+                break
+            before = last
+            last = value
             flat[j] = value & 0xFFFF
-    consumed = bp * 8 - nacc
+        if err != OK:
+            break
+    if data_end < 0:           # the rest of the scan, to EOI: its length, or a marker in it
+        left = _data_bytes_left(buf, i, end)
+        if left < 0:
+            return MARKER
+        data_end = fed + left
+    if err != OK:
+        return err
+    consumed = fed * 8 - nacc
+    nbits = data_end * 8
     if consumed > nbits:
         return TRUNCATED
     if nbits - consumed > TRAILING_SLACK_BITS:
@@ -186,13 +237,9 @@ def decode_tiles(buf, starts, ends, geometry, table_base, luts, cat16_extra, til
     short = short_codes(luts)
     for t in prange(starts.shape[0]):
         g = geometry[t]
-        clean = np.zeros(ends[t] - starts[t] + 16, np.uint8)
-        m = _unstuff(buf, starts[t], ends[t], clean)
-        if m < 0:
-            errors[t] = MARKER
-            continue
         flat = np.empty(tile_h * tile_w * spp, np.uint16)
-        err = _decode_scan(clean, m, g[0], g[1], g[2], g[3], g[4], table_base[t], luts, short, cat16_extra, flat)
+        err = _decode_scan(buf, starts[t], ends[t], g[0], g[1], g[2], g[3], g[4], table_base[t], luts, short,
+                           cat16_extra, flat)
         errors[t] = err
         if err == OK:
             _place_tile(flat, g[5], g[6], tile_h, tile_w, spp, win_y, win_x, values, identity, out)
