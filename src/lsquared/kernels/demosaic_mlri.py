@@ -34,7 +34,7 @@ import numpy as np
 from numba import njit
 
 from .demosaic_common import load_tile, site_masks, store_planes, tile_count
-from .demosaic_gbtf import gbtf_green
+from .demosaic_gbtf import FULL, gbtf_green
 
 HALO = 26            # green valid from 19 (row differences from 12, GBTF windows 7), red/blue 7 more
 # Ridge term of the gain fit: a = (sum lt lg + E) / (sum lg^2 + E), E = (RIDGE * sum guide)^2
@@ -165,148 +165,151 @@ def mlri_channel(t, g, oy, m):
     return out
 
 
-# Rows kept of each intermediate of mlri_channel_into: the widest reach back is 6 rows (a, b of
-# rows i - 6 .. i - 2 while row i's products are made), so 8, a power of two (slot = row & 7).
-RING = 8
-
-
 @njit(cache=True, error_model="numpy")
 def mlri_channel_into(t, g, oy, m, out, mean):
     """MLRI's red (oy = 0) or blue (oy = 1) on [m, size - m) into ``out``: written as is, or
     with ``mean`` averaged with what ``out`` holds there, (out + mlri) * 0.5.
 
-    The guided filter in one pass down the tile: when row i's per-site products are made,
-    a and b follow for row i - 2 (their 5x5 window sums need products of rows up to i), the
-    5x5 means of a, b, the estimate and the residual for row i - 4, and the result for row
-    i - 5 (its bilinear residual needs rows up to i - 4).  Each intermediate keeps only its
-    last RING rows, so the working set (~140 KB for a 550-wide tile) stays in L2, where
-    full planes (nine of 0.65 MB) went to L3 and back; the arithmetic of every element is
-    the same as when each stage was a pass over a plane, so the result is bit for bit the
-    same.  Box sums run row by row (three site rows into row buffers, then five columns)."""
+    The guided filter in one pass down the tile (mlri_step): when row i's per-site products
+    are made, a and b follow for row i - 2 (their 5x5 window sums need products of rows up
+    to i), the 5x5 means of a, b, the estimate and the residual for row i - 4, and the
+    result for row i - 5 (its bilinear residual needs rows up to i - 4).  Each intermediate
+    keeps only its last RING rows, so the working set (~140 KB for a 550-wide tile) stays in
+    L2 where full planes (nine of 0.65 MB) went to L3; the arithmetic of every element is the
+    same as when each stage was a pass over a plane, so the result is bit for bit the same."""
     lh, lw = t.shape
-    sites = site_masks(lw)[oy]        # red or blue sites; their column parity equals oy
-    # per-site products (0 elsewhere), so that plain 5x5 box sums are sums over the sites
-    p1 = np.empty((RING, lw), dtype=np.float32)
-    p2 = np.empty((RING, lw), dtype=np.float32)
-    p3 = np.empty((RING, lw), dtype=np.float32)
-    p4 = np.empty((RING, lw), dtype=np.float32)
-    a = np.empty((RING, lw), dtype=np.float32)
-    b = np.empty((RING, lw), dtype=np.float32)
-    est = np.empty((RING, lw), dtype=np.float32)
-    res = np.empty((RING, lw), dtype=np.float32)
-    four = np.float32(4.0)
-    r0 = m - 5                       # products on rows and columns [r0, size - r0)
-    r1 = m - 3                       # a, b
-    r2 = m - 1                       # estimate and residual
-    # sites in the 5x5 window: 3 or 2 rows times 3 or 2 columns
-    inv_n = np.empty((2, lw), dtype=np.float32)      # 1 / sites in the window, by row type
+    ring, rows, inv_n, sites = mlri_scratch(lw, oy, m)
+    for i in range(m - 5, lh - m + 5):
+        mlri_step(i, lh, t, FULL, g, FULL, out, FULL, oy, m, mean, ring, rows, inv_n, sites)
+
+
+# Rows kept of each intermediate of mlri_step: the widest reach back is 6 rows (a, b of rows
+# i - 6 .. i - 2 while row i's products are made), so 8, a power of two (slot = row & 7).
+RING = 8
+
+
+@njit(cache=True, error_model="numpy")
+def mlri_scratch(lw, oy, m):
+    """Rings and row buffers of mlri_step for rows of width lw: ring[0..7] = products p1..p4,
+    a, b, estimate, residual (RING rows each); rows[0..7] = box-sum row buffers, rows[8] a
+    zero row; inv_n = 1 / (sites in the 5x5 window) by row type; the channel's site masks."""
+    ring = np.empty((8, RING, lw), dtype=np.float32)
+    rows = np.zeros((9, lw), dtype=np.float32)
+    r1 = m - 3
+    inv_n = np.empty((2, lw), dtype=np.float32)
     for j in range(lw - 2 * r1):
         nc = 3.0 if ((r1 + j - oy) & 1) == 0 else 2.0
         inv_n[0, j] = 1.0 / (3.0 * nc)
         inv_n[1, j] = 1.0 / (2.0 * nc)
-    v1 = np.zeros(lw, dtype=np.float32)
-    v2 = np.zeros(lw, dtype=np.float32)
-    v3 = np.zeros(lw, dtype=np.float32)
-    v4 = np.zeros(lw, dtype=np.float32)
-    w1 = np.zeros(lw, dtype=np.float32)
-    w2 = np.zeros(lw, dtype=np.float32)
-    w3 = np.zeros(lw, dtype=np.float32)
-    w4 = np.zeros(lw, dtype=np.float32)
-    n = lw - 2 * r0
-    zero = np.zeros(lw, dtype=np.float32)
+    return ring, rows, inv_n, site_masks(lw)[oy]     # red or blue sites; column parity oy
+
+
+@njit(cache=True, error_model="numpy")
+def mlri_step(i, lh, t, mt, g, mg, out, mo, oy, m, mean, ring, rows, inv_n, sites):
+    """One step of mlri_channel_into at row i (for i in [m - 5, lh - m + 5)): products of
+    row i, a and b of row i - 2, estimate and residual of row i - 4, the result of row i - 5.
+    Rows of t, g and out are at index row & mt, & mg, & mo (FULL for planes, demosaic_gbtf);
+    needs t and g rows up to i + 2 and out's row i - 5 (when ``mean``)."""
+    lw = t.shape[1]
+    p1, p2, p3, p4, a, b, est, res = ring[0], ring[1], ring[2], ring[3], ring[4], ring[5], ring[6], ring[7]
+    v1, v2, v3, v4, w1, w2, w3, w4, zero = (rows[0], rows[1], rows[2], rows[3], rows[4], rows[5], rows[6],
+                                            rows[7], rows[8])
+    four = np.float32(4.0)
     inv = np.float32(1.0 / 25.0)
     q = np.float32(0.25)
     h = np.float32(0.5)
     one = np.float32(1.0)
-    for i in range(r0, lh - m + 5):
-        # products of row i (site rows only; the others are never read)
-        if i < lh - r0 and ((i - oy) & 1) == 0:
-            site = sites[i & 1, r0 & 1]
-            tr, tu, td = t[i, r0 - 2:], t[i - 2, r0:], t[i + 2, r0:]
-            gr, gu, gd = g[i, r0 - 2:], g[i - 2, r0:], g[i + 2, r0:]
-            s = i & (RING - 1)
-            o1, o2, o3, o4 = p1[s, r0:], p2[s, r0:], p3[s, r0:], p4[s, r0:]
-            for j in range(n):
-                lt = four * tr[j + 2] - tu[j] - td[j] - tr[j] - tr[j + 4]
-                lg = four * gr[j + 2] - gu[j] - gd[j] - gr[j] - gr[j + 4]
-                o1[j] = site[j] * lt * lg
-                o2[j] = site[j] * lg * lg
-                o3[j] = site[j] * tr[j + 2]
-                o4[j] = site[j] * gr[j + 2]
-        # a, b of row k = i - 2 from the window sums of the site rows among k-2..k+2
-        k = i - 2
-        if r1 <= k < lh - r1:
-            if ((k - oy) & 1) == 0:
-                inv_row = inv_n[0]
-                s0, s1, s2 = (k - 2) & (RING - 1), k & (RING - 1), (k + 2) & (RING - 1)
-                x1, y1, z1 = p1[s0, r0:], p1[s1, r0:], p1[s2, r0:]
-                x2, y2, z2 = p2[s0, r0:], p2[s1, r0:], p2[s2, r0:]
-                x3, y3, z3 = p3[s0, r0:], p3[s1, r0:], p3[s2, r0:]
-                x4, y4, z4 = p4[s0, r0:], p4[s1, r0:], p4[s2, r0:]
-            else:
-                inv_row = inv_n[1]
-                s0, s1 = (k - 1) & (RING - 1), (k + 1) & (RING - 1)
-                x1, y1, z1 = p1[s0, r0:], p1[s1, r0:], zero[r0:]
-                x2, y2, z2 = p2[s0, r0:], p2[s1, r0:], zero[r0:]
-                x3, y3, z3 = p3[s0, r0:], p3[s1, r0:], zero[r0:]
-                x4, y4, z4 = p4[s0, r0:], p4[s1, r0:], zero[r0:]
-            for j in range(n):
-                v1[j] = x1[j] + y1[j] + z1[j]
-                v2[j] = x2[j] + y2[j] + z2[j]
-                v3[j] = x3[j] + y3[j] + z3[j]
-                v4[j] = x4[j] + y4[j] + z4[j]
-            for j in range(lw - 2 * r1):
-                w1[j] = v1[j] + v1[j + 1] + v1[j + 2] + v1[j + 3] + v1[j + 4]
-                w2[j] = v2[j] + v2[j + 1] + v2[j + 2] + v2[j + 3] + v2[j + 4]
-                w3[j] = v3[j] + v3[j + 1] + v3[j + 2] + v3[j + 3] + v3[j + 4]
-                w4[j] = v4[j] + v4[j + 1] + v4[j + 2] + v4[j + 3] + v4[j + 4]
-            s = k & (RING - 1)
-            oa, ob = a[s, r1:], b[s, r1:]
-            for j in range(lw - 2 * r1):
-                e = (RIDGE * w4[j]) * (RIDGE * w4[j]) + TINY
-                aa = min(max((w1[j] + e) / (w2[j] + e), A_MIN), A_MAX)
-                oa[j] = aa
-                ob[j] = (w3[j] - aa * w4[j]) * inv_row[j]
-        # the guided filter's mean of a, b over 5x5 at row k = i - 4; the tentative estimate
-        # and the residual at the sites
-        k = i - 4
-        if r2 <= k < lh - r2:
-            sa0, sa1, sa2 = (k - 2) & (RING - 1), (k - 1) & (RING - 1), k & (RING - 1)
-            sa3, sa4 = (k + 1) & (RING - 1), (k + 2) & (RING - 1)
-            a0, a1, a2, a3, a4 = a[sa0, r1:], a[sa1, r1:], a[sa2, r1:], a[sa3, r1:], a[sa4, r1:]
-            b0, b1, b2, b3, b4 = b[sa0, r1:], b[sa1, r1:], b[sa2, r1:], b[sa3, r1:], b[sa4, r1:]
-            for j in range(lw - 2 * r1):
-                v1[j] = a0[j] + a1[j] + a2[j] + a3[j] + a4[j]
-                v2[j] = b0[j] + b1[j] + b2[j] + b3[j] + b4[j]
-            for j in range(lw - 2 * r2):
-                w1[j] = v1[j] + v1[j + 1] + v1[j + 2] + v1[j + 3] + v1[j + 4]
-                w2[j] = v2[j] + v2[j + 1] + v2[j + 2] + v2[j + 3] + v2[j + 4]
-            site = sites[k & 1, r2 & 1]
-            s = k & (RING - 1)
-            gg, tt, oe, orr = g[k, r2:], t[k, r2:], est[s, r2:], res[s, r2:]
-            for j in range(lw - 2 * r2):
-                e = (w1[j] * gg[j] + w2[j]) * inv
-                oe[j] = e
-                orr[j] = site[j] * (tt[j] - e)
-        # row k = i - 5: bilinear interpolation of the sparse residual, [[1,2,1],[2,4,2],[1,2,1]] / 4
-        k = i - 5
-        if m <= k < lh - m:
-            site = sites[k & 1, m & 1]
-            u = res[(k - 1) & (RING - 1), m - 1:]
-            c = res[k & (RING - 1), m - 1:]
-            d = res[(k + 1) & (RING - 1), m - 1:]
-            ee, tt, o = est[k & (RING - 1), m:], t[k, m:], out[k, m:]
-            if mean:
-                for j in range(lw - 2 * m):
-                    interp = (q * (u[j] + u[j + 2] + d[j] + d[j + 2]) + h * (u[j + 1] + d[j + 1] + c[j] + c[j + 2])
-                              + c[j + 1])
-                    x = site[j] * tt[j] + (one - site[j]) * (ee[j] + interp)
-                    o[j] = (o[j] + x) * h
-            else:
-                for j in range(lw - 2 * m):
-                    interp = (q * (u[j] + u[j + 2] + d[j] + d[j + 2]) + h * (u[j + 1] + d[j + 1] + c[j] + c[j + 2])
-                              + c[j + 1])
-                    o[j] = site[j] * tt[j] + (one - site[j]) * (ee[j] + interp)
+    rm = RING - 1
+    r0 = m - 5                       # products on rows and columns [r0, size - r0)
+    r1 = m - 3                       # a, b
+    r2 = m - 1                       # estimate and residual
+    n = lw - 2 * r0
+    # per-site products of row i (0 elsewhere, so that plain 5x5 box sums are sums over the
+    # sites; site rows only, the others are never read)
+    if i < lh - r0 and ((i - oy) & 1) == 0:
+        site = sites[i & 1, r0 & 1]
+        tr, tu, td = t[i & mt, r0 - 2:], t[(i - 2) & mt, r0:], t[(i + 2) & mt, r0:]
+        gr, gu, gd = g[i & mg, r0 - 2:], g[(i - 2) & mg, r0:], g[(i + 2) & mg, r0:]
+        s = i & rm
+        o1, o2, o3, o4 = p1[s, r0:], p2[s, r0:], p3[s, r0:], p4[s, r0:]
+        for j in range(n):
+            lt = four * tr[j + 2] - tu[j] - td[j] - tr[j] - tr[j + 4]
+            lg = four * gr[j + 2] - gu[j] - gd[j] - gr[j] - gr[j + 4]
+            o1[j] = site[j] * lt * lg
+            o2[j] = site[j] * lg * lg
+            o3[j] = site[j] * tr[j + 2]
+            o4[j] = site[j] * gr[j + 2]
+    # a, b of row k = i - 2 from the window sums of the site rows among k-2..k+2; sites in
+    # the 5x5 window: 3 or 2 rows times 3 or 2 columns
+    k = i - 2
+    if r1 <= k < lh - r1:
+        if ((k - oy) & 1) == 0:
+            inv_row = inv_n[0]
+            s0, s1, s2 = (k - 2) & rm, k & rm, (k + 2) & rm
+            x1, y1, z1 = p1[s0, r0:], p1[s1, r0:], p1[s2, r0:]
+            x2, y2, z2 = p2[s0, r0:], p2[s1, r0:], p2[s2, r0:]
+            x3, y3, z3 = p3[s0, r0:], p3[s1, r0:], p3[s2, r0:]
+            x4, y4, z4 = p4[s0, r0:], p4[s1, r0:], p4[s2, r0:]
+        else:
+            inv_row = inv_n[1]
+            s0, s1 = (k - 1) & rm, (k + 1) & rm
+            x1, y1, z1 = p1[s0, r0:], p1[s1, r0:], zero[r0:]
+            x2, y2, z2 = p2[s0, r0:], p2[s1, r0:], zero[r0:]
+            x3, y3, z3 = p3[s0, r0:], p3[s1, r0:], zero[r0:]
+            x4, y4, z4 = p4[s0, r0:], p4[s1, r0:], zero[r0:]
+        for j in range(n):
+            v1[j] = x1[j] + y1[j] + z1[j]
+            v2[j] = x2[j] + y2[j] + z2[j]
+            v3[j] = x3[j] + y3[j] + z3[j]
+            v4[j] = x4[j] + y4[j] + z4[j]
+        for j in range(lw - 2 * r1):
+            w1[j] = v1[j] + v1[j + 1] + v1[j + 2] + v1[j + 3] + v1[j + 4]
+            w2[j] = v2[j] + v2[j + 1] + v2[j + 2] + v2[j + 3] + v2[j + 4]
+            w3[j] = v3[j] + v3[j + 1] + v3[j + 2] + v3[j + 3] + v3[j + 4]
+            w4[j] = v4[j] + v4[j + 1] + v4[j + 2] + v4[j + 3] + v4[j + 4]
+        s = k & rm
+        oa, ob = a[s, r1:], b[s, r1:]
+        for j in range(lw - 2 * r1):
+            e = (RIDGE * w4[j]) * (RIDGE * w4[j]) + TINY
+            aa = min(max((w1[j] + e) / (w2[j] + e), A_MIN), A_MAX)
+            oa[j] = aa
+            ob[j] = (w3[j] - aa * w4[j]) * inv_row[j]
+    # the guided filter's mean of a, b over 5x5 at row k = i - 4; the tentative estimate and
+    # the residual at the sites
+    k = i - 4
+    if r2 <= k < lh - r2:
+        a0, a1, a2, a3, a4 = a[(k - 2) & rm, r1:], a[(k - 1) & rm, r1:], a[k & rm, r1:], a[(k + 1) & rm, r1:], a[(k + 2) & rm, r1:]
+        b0, b1, b2, b3, b4 = b[(k - 2) & rm, r1:], b[(k - 1) & rm, r1:], b[k & rm, r1:], b[(k + 1) & rm, r1:], b[(k + 2) & rm, r1:]
+        for j in range(lw - 2 * r1):
+            v1[j] = a0[j] + a1[j] + a2[j] + a3[j] + a4[j]
+            v2[j] = b0[j] + b1[j] + b2[j] + b3[j] + b4[j]
+        for j in range(lw - 2 * r2):
+            w1[j] = v1[j] + v1[j + 1] + v1[j + 2] + v1[j + 3] + v1[j + 4]
+            w2[j] = v2[j] + v2[j + 1] + v2[j + 2] + v2[j + 3] + v2[j + 4]
+        site = sites[k & 1, r2 & 1]
+        s = k & rm
+        gg, tt, oe, orr = g[k & mg, r2:], t[k & mt, r2:], est[s, r2:], res[s, r2:]
+        for j in range(lw - 2 * r2):
+            e = (w1[j] * gg[j] + w2[j]) * inv
+            oe[j] = e
+            orr[j] = site[j] * (tt[j] - e)
+    # row k = i - 5: bilinear interpolation of the sparse residual, [[1,2,1],[2,4,2],[1,2,1]] / 4
+    k = i - 5
+    if m <= k < lh - m:
+        site = sites[k & 1, m & 1]
+        u, c, d = res[(k - 1) & rm, m - 1:], res[k & rm, m - 1:], res[(k + 1) & rm, m - 1:]
+        ee, tt, o = est[k & rm, m:], t[k & mt, m:], out[k & mo, m:]
+        if mean:
+            for j in range(lw - 2 * m):
+                interp = (q * (u[j] + u[j + 2] + d[j] + d[j + 2]) + h * (u[j + 1] + d[j + 1] + c[j] + c[j + 2])
+                          + c[j + 1])
+                x = site[j] * tt[j] + (one - site[j]) * (ee[j] + interp)
+                o[j] = (o[j] + x) * h
+        else:
+            for j in range(lw - 2 * m):
+                interp = (q * (u[j] + u[j + 2] + d[j] + d[j + 2]) + h * (u[j + 1] + d[j + 1] + c[j] + c[j + 2])
+                          + c[j + 1])
+                o[j] = site[j] * tt[j] + (one - site[j]) * (ee[j] + interp)
 
 
 @njit(cache=True, error_model="numpy")
