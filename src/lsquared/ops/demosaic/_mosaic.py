@@ -42,8 +42,11 @@ def check_mosaic(mosaic: np.ndarray, pattern: str) -> tuple[np.ndarray, int, int
 
 def run_kernel(tiles_kernel, mosaic: np.ndarray, pattern: str) -> np.ndarray:
     """Check the mosaic, allocate the (H, W, 3) float32 result with numpy (huge pages for the
-    first touch), and run ``tiles_kernel`` over all tiles, one row of tiles per task on
-    ``numba.get_num_threads()`` threads (NUMBA_NUM_THREADS sets it)."""
+    first touch), and run ``tiles_kernel`` over all tiles on ``numba.get_num_threads()``
+    threads (NUMBA_NUM_THREADS sets it), each task a span of whole rows of tiles: two spans
+    per thread, which balances a busy machine, and spans rather than single rows because a
+    kernel that streams down the rows of its range (kernels/demosaic_auto.py) computes and
+    discards a halo of rows at each end of it."""
     a, ry, rx = check_mosaic(mosaic, pattern)
     out = np.empty((a.shape[0], a.shape[1], 3), dtype=np.float32)
     nty = -(-a.shape[0] // TILE_H)
@@ -52,5 +55,7 @@ def run_kernel(tiles_kernel, mosaic: np.ndarray, pattern: str) -> np.ndarray:
     if threads <= 1:
         tiles_kernel(a, ry, rx, out, 0, nty * ntx)
         return out
-    map_tasks(lambda row: tiles_kernel(a, ry, rx, out, row * ntx, (row + 1) * ntx), range(nty))
+    per = -(-nty // (2 * threads))
+    map_tasks(lambda row: tiles_kernel(a, ry, rx, out, row * ntx, min(row + per, nty) * ntx),
+              range(0, nty, per))
     return out
