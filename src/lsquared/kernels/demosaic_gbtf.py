@@ -65,8 +65,8 @@ def ha_row(t, mt, i, is_g, dh, dv, md):
     lw = t.shape[1]
     two = np.float32(2.0)
     q = np.float32(0.25)
-    # +1 at green sites, -1 at red/blue: the slices start at column 2, same parity
-    sign = two * is_g[i & 1, 0] - np.float32(1.0)
+    one = np.float32(1.0)
+    green = is_g[i & 1, 0]          # the slices start at column 2, same parity
     row = t[i & mt]
     u2, u1, c = t[(i - 2) & mt, 2:], t[(i - 1) & mt, 2:], t[i & mt, 2:]
     d1, d2 = t[(i + 1) & mt, 2:], t[(i + 2) & mt, 2:]
@@ -75,8 +75,9 @@ def ha_row(t, mt, i, is_g, dh, dv, md):
         x = c[j]
         eh = (two * (row[j + 1] + x + row[j + 3]) - row[j] - row[j + 4]) * q
         ev = (two * (u1[j] + x + d1[j]) - u2[j] - d2[j]) * q
-        oh[j] = sign[j] * (x - eh)
-        ov[j] = sign[j] * (x - ev)
+        sign = two * green[j] - one         # +1 at green sites, -1 at red/blue
+        oh[j] = sign * (x - eh)
+        ov[j] = sign * (x - ev)
 
 
 @njit(cache=True, error_model="numpy")
