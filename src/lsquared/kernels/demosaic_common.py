@@ -147,9 +147,12 @@ def store_planes(out, r, g, b, halo: int, ty: int, tx: int, ry: int, rx: int) ->
 
 @njit(cache=True, error_model="numpy")
 def store_row(out, y: int, x0: int, n: int, r, g, b) -> None:
-    """out[y, x0 + j] = (r[j], g[j], b[j]) for j < n."""
-    o = out[y, x0:]
+    """out[y, x0 + j] = (r[j], g[j], b[j]) for j < n.  Through the row as one flat array: the
+    stride 3 is then a constant and LLVM interleaves the three stores into vector stores,
+    where out[y, x0 + j, c] has the runtime stride of the last axis (0.020 -> 0.016 s per
+    24 MP)."""
+    o = out[y].reshape(out.shape[1] * 3)[3 * x0:]
     for j in range(n):
-        o[j, 0] = r[j]
-        o[j, 1] = g[j]
-        o[j, 2] = b[j]
+        o[3 * j] = r[j]
+        o[3 * j + 1] = g[j]
+        o[3 * j + 2] = b[j]
