@@ -11,8 +11,8 @@ input mosaic and the (H, W, 3) output.  (The auto kernel goes further: it stream
 of tiles in strips with every intermediate a ring of rows, demosaic_auto.py; load_row and
 store_row are the per-row edges it shares with load_tile and store_planes.)  Tiles run in
 parallel: each kernel's ``demosaic_<method>_tiles(mosaic, ry, rx, out, first, last)``
-releases the GIL and the op
-layer runs disjoint tile ranges on a thread pool (ops/demosaic/_mosaic.py).  Threads rather
+releases the GIL and the op layer runs disjoint tile ranges on a thread pool
+(ops/demosaic/_mosaic.py).  Threads rather
 than ``parallel=True``: the same speed, and numba compiles a serial tile loop in a fraction
 of the time its parfor lowering takes (a cold start of all methods: ~50 s instead of ~140 s).
 Each method repeats that six-line tile loop: numba cannot cache a driver that takes the tile
