@@ -112,17 +112,15 @@ def _decode_scan(buf, start, end, width, height, nf, precision, predictor, table
                         | (np.int64(buf[i + 2]) << 8) | np.int64(buf[i + 3])
                     i += 4
                 else:
-                    for _ in range(4):
+                    for b in range(4):
                         byte = np.int64(0)
                         if data_end < 0:
                             byte, i, status = _read_byte(buf, i, end)
                             if status == 2:
                                 return MARKER
                             if status == 1:
-                                data_end = fed
+                                data_end = fed + b
                         acc = (acc << 8) | byte
-                        fed += 1
-                    fed -= 4
                 fed += 4
                 nacc += 32
             peek = (acc >> (nacc - 16)) & 0xFFFF
