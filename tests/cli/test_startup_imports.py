@@ -112,3 +112,43 @@ def test_root_help_lines_are_the_commands_own_help():
     for name, line in cli.COMMANDS.items():
         own = " ".join((root.commands[name].help or "").strip().split("\n\n")[0].split())
         assert line == own, name
+
+
+HELP_CHILD = r"""
+import json, sys
+import typer
+from lsquared.cli import main as cli
+
+cli._register_commands()
+lines = [["--help"]]
+for name, command in sorted(typer.main.get_command(cli.app).commands.items()):
+    lines.append([name, "--help"])
+    lines += [[name, sub, "-h"] for sub in sorted(getattr(command, "commands", {}) or {})]
+cli._state.pop("registered")
+cli._state.pop("command", None)
+report = []
+for args in lines:
+    try:
+        cli.main(args)
+        code = 0
+    except SystemExit as exc:
+        code = exc.code or 0
+    report.append({"args": args, "code": code, "pydantic": "pydantic" in sys.modules})
+print(json.dumps(report))
+"""
+
+
+def test_help_renders_without_pydantic(capfd):
+    """Every ``--help`` through the real entry point is rendered by the command it names alone:
+    typer (0.29) coerces an unset ``--help`` flag of each group on the way through a pydantic
+    adapter, and importing pydantic was a fifth of ``lsquared develop --help``."""
+    proc = subprocess.run([sys.executable, "-c", HELP_CHILD], capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    report = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert len(report) > 12
+    for row in report:
+        assert row["code"] == 0, row
+        assert not row["pydantic"], f"lsquared {' '.join(row['args'])} imported pydantic"
+    # each help is the named command's own, with its full path in the usage line
+    assert "Usage: lsquared look list [OPTIONS]" in proc.stdout
+    assert "Usage: lsquared develop [OPTIONS] INPUT..." in proc.stdout

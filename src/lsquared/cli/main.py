@@ -101,6 +101,25 @@ def _click_command(args: list[str]):
     return command
 
 
+def _help_target(command, args: list[str]):
+    """For a command line asking for help (``lsquared look list --help``): the innermost command
+    it names and that command's path, so the help is rendered by that command alone.
+
+    Going through the groups would also process each group's own ``--help`` flag, which is
+    unset there; typer coerces an unset flag through a pydantic adapter, and importing
+    pydantic is a fifth of a ``--help``'s time (issue 14).  Returns None for other lines."""
+    if not any(a in ("--help", "-h") for a in args):
+        return None
+    path = ["lsquared"]
+    for word in (a for a in args if not a.startswith("-")):
+        sub = getattr(command, "commands", {}).get(word)
+        if sub is None:
+            break
+        command = sub
+        path.append(word)
+    return (command, " ".join(path)) if len(path) > 1 else None
+
+
 def fail(message: str, code: int = 1) -> None:
     """Print a one-line error and exit (used for errors outside LsquaredError)."""
     typer.echo(f"lsquared: error: {message}", err=True)
@@ -121,7 +140,13 @@ def main(argv: list[str] | None = None) -> None:
         # not standalone: usage errors arrive here too and become one line like our own
         # errors (click's would be a usage block and a framed panel); a command's exit status
         # (typer.Exit) comes back as the return value
-        status = _click_command(args).main(args=args, prog_name="lsquared", standalone_mode=False)
+        command = _click_command(args)
+        target = _help_target(command, args)
+        if target is not None:
+            command, prog_name = target
+            status = command.main(args=["--help"], prog_name=prog_name, standalone_mode=False)
+        else:
+            status = command.main(args=args, prog_name="lsquared", standalone_mode=False)
     except UsageError as exc:
         if not exc.format_message():          # a bare command (no_args_is_help): its help was shown
             raise SystemExit(exc.exit_code) from None
