@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import time
 import zipfile
 from pathlib import Path
@@ -16,6 +17,7 @@ from fastapi.testclient import TestClient
 from PIL import Image
 
 from lsquared.share import Settings, create_app
+from lsquared.share.models import Photo
 from lsquared.share.worker import Worker
 
 LIMIT = 3_000_000
@@ -212,6 +214,63 @@ def test_delete_photo_and_album(env, user, demo_raws):
     assert user.get(f"/api/albums/{album}/photos").json() == []
     assert user.client.delete(f"/api/albums/{album}", headers=user.h).status_code == 200
     assert user.get(f"/api/albums/{album}").status_code == 404
+
+
+def _age(path: Path, seconds: float = 3600.0) -> None:
+    """Make a file look as if it was last used ``seconds`` ago (the store's grace is by mtime)."""
+    then = time.time() - seconds
+    os.utime(path, (then, then))
+
+
+def test_deleted_photos_originals_are_removed(env, user):
+    """An original leaves the disk with the last photo holding it (the same file may be in two
+    albums), at once when it is older than the grace period, by the workers' sweep otherwise;
+    a second upload of the same content refreshes it, so it is never removed under an upload."""
+    from lsquared.share import service as sv
+    from lsquared.share.db import transaction
+    from lsquared.share.storage import ORIGINAL_GRACE_SECONDS, Received
+
+    store = env[1].state.store
+    first, second = user.album(), user.album()
+    buf = io.BytesIO()                    # content no other test uploads: the env is shared
+    Image.fromarray(np.random.default_rng().integers(0, 256, (48, 64, 3), dtype=np.uint8)).save(buf, "JPEG")
+    body = buf.getvalue()
+    a = user.upload(first, body, "a.jpg").json()
+    b = user.upload(second, body, "b.jpg").json()
+    original = store.original(a["sha256"])
+    assert a["sha256"] == b["sha256"] and original.exists()
+    _age(original)
+    assert user.client.delete(f"/api/photos/{a['id']}", headers=user.h).status_code == 200
+    assert original.exists()                                  # the second album still holds it
+    assert user.client.delete(f"/api/albums/{second}", headers=user.h).status_code == 200
+    assert not original.exists()
+
+    # uploaded a moment ago: kept through the delete, removed by the sweep once past the grace
+    c = user.upload(first, body, "c.jpg").json()
+    assert store.original(c["sha256"]).exists()
+    assert user.client.delete(f"/api/photos/{c['id']}", headers=user.h).status_code == 200
+    assert original.exists()
+    worker = Worker(env[0])
+    worker._sweep()
+    assert original.exists()
+    _age(original, ORIGINAL_GRACE_SECONDS + 1)
+    worker._last_sweep = worker._last_originals_sweep = 0.0
+    worker._sweep()
+    assert not original.exists()
+
+    # the race an upload must win: it keeps its content before its photo row is committed, so
+    # the collector cannot see that row; keeping marks the original as just used, and the
+    # collector leaves it alone
+    d = user.upload(first, body, "d.jpg").json()
+    with transaction(env[1].state.sessions) as s:
+        s.delete(s.get(Photo, d["id"]))
+    _age(original)
+    again = store.temp_path()
+    again.write_bytes(body)
+    store.keep_original(Received(path=again, sha256=d["sha256"], size=len(body)))
+    with transaction(env[1].state.sessions) as s:
+        assert sv.collect_originals(s, store, [d["sha256"]]) == []
+    assert original.exists() and not again.exists()
 
 
 def test_proofing_picks(env, user, demo_raws):

@@ -36,6 +36,14 @@ def wake(request: Request) -> None:
     request.app.state.hub.notify()
 
 
+def forget_originals(request: Request, digests: list[str]) -> None:
+    """After a delete is committed: remove the originals no photo holds any more (the
+    workers' sweep removes those kept for the grace period, see service.collect_originals)."""
+    if digests:
+        with db(request) as s:
+            sv.collect_originals(s, request.app.state.store, digests)
+
+
 # --- login -----------------------------------------------------------------------------------
 
 class LoginIn(BaseModel):
@@ -175,10 +183,13 @@ def patch_album(album_id: int, body: AlbumPatch, request: Request, who: Owner) -
 @router.delete("/albums/{album_id}")
 def delete_album(album_id: int, request: Request, who: Owner) -> dict:
     with db(request) as s:
-        ids = sv.delete_album(s, sv.album_of(s, who.user_id, album_id))
+        album = sv.album_of(s, who.user_id, album_id)
+        digests = sv.album_digests(s, album.id)
+        ids = sv.delete_album(s, album)
     store = request.app.state.store
     for pid in ids:
         store.remove_renditions(pid)
+    forget_originals(request, digests)
     return {"deleted": album_id}
 
 
@@ -306,8 +317,11 @@ def get_photo(photo_id: int, request: Request, who: Owner) -> dict:
 @router.delete("/photos/{photo_id}")
 def delete_photo(photo_id: int, request: Request, who: Owner) -> dict:
     with db(request) as s:
-        sv.delete_photo(s, sv.photo_of(s, who.user_id, photo_id))
+        photo = sv.photo_of(s, who.user_id, photo_id)
+        digest = photo.sha256
+        sv.delete_photo(s, photo)
     request.app.state.store.remove_renditions(photo_id)
+    forget_originals(request, [digest])
     wake(request)
     return {"deleted": photo_id}
 

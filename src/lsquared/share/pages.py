@@ -36,6 +36,7 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy import select
 
 from . import service as sv
+from .api import forget_originals
 from .auth import SESSION_COOKIE, Principal, optional_session
 from .db import transaction
 from .events import events_after, last_event_id
@@ -368,7 +369,9 @@ def _album_action(action):
 
         def run():
             with transaction(request.app.state.sessions) as s:
-                return action(request, s, sv.album_of(s, who.user_id, album_id), form)
+                result = action(request, s, sv.album_of(s, who.user_id, album_id), form)
+            forget_originals(request, getattr(request.state, "deleted_digests", []))   # committed
+            return result
 
         back = _safe_next(form["next"]) if form.get("next") else f"/albums/{album_id}"   # the albums list's menu
         try:
@@ -394,6 +397,7 @@ def _set_look(request, s, album, form):
 def _delete_album(request, s, album, form):
     if form.get("confirm_title", "").strip() != album.title:
         raise sv.Refused(422, "type the album's title to confirm deleting it")
+    request.state.deleted_digests = sv.album_digests(s, album.id)
     ids = sv.delete_album(s, album)
     for pid in ids:
         request.app.state.store.remove_renditions(pid)
@@ -405,6 +409,7 @@ def _delete_photo(request, s, album, form):
     photo = sv.photo_of(s, album.owner_id, int(photo_id)) if photo_id.isdigit() else None
     if photo is None or photo.album_id != album.id:
         raise sv.Refused(404, "no such photo")
+    request.state.deleted_digests = [photo.sha256]
     sv.delete_photo(s, photo)
     request.app.state.store.remove_renditions(photo.id)
 

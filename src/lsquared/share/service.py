@@ -192,6 +192,25 @@ def delete_photo(s: Session, photo: Photo) -> None:
     s.delete(photo)
 
 
+def album_digests(s: Session, album_id: int) -> list[str]:
+    """The SHA-256 of the originals an album's photos hold."""
+    return list(s.scalars(select(Photo.sha256).where(Photo.album_id == album_id)))
+
+
+def collect_originals(s: Session, store, digests=None) -> list[str]:
+    """Remove from ``store`` the originals no photo holds any more (of ``digests``, or of the
+    whole store): a deleted photo's file does not stay on the server.  Content is shared
+    between albums, so an original goes only with the last photo holding it; one kept or used
+    within the store's grace period is left for a later pass.  Returns the removed digests."""
+    candidates = sorted(set(store.original_digests() if digests is None else digests))
+    removed = []
+    for start in range(0, len(candidates), 500):            # bounded IN lists
+        chunk = candidates[start:start + 500]
+        held = set(s.scalars(select(Photo.sha256).where(Photo.sha256.in_(chunk))))
+        removed += [d for d in chunk if d not in held and store.remove_original(d)]
+    return removed
+
+
 def photos_of(s: Session, album_id: int) -> list[Photo]:
     return list(s.scalars(select(Photo).where(Photo.album_id == album_id).order_by(Photo.id)))
 

@@ -11,16 +11,24 @@ memory; names given by users never reach a path (only digests and integers do).
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import hashlib
 import os
 import re
 import secrets
 import shutil
-from collections.abc import AsyncIterator
+import time
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 BLOCK = 1 << 20
+# An original no photo holds is removed only once it has been left alone this long: an upload
+# of the same content touches it (keep_original) before its photo row is committed, so the
+# collector, which cannot see that row yet, never removes a file an upload is counting on.
+ORIGINAL_GRACE_SECONDS = 300.0
+SHA256_RE = re.compile(r"[0-9a-f]{64}")
 VARIANT_RE = re.compile(r"^[a-z]+\.(jpg|webp|mp4)$")
 
 
@@ -104,16 +112,45 @@ class Store:
             raise
         return Received(path=path, sha256=digest.hexdigest(), size=size)
 
+    @contextlib.contextmanager
+    def _originals_lock(self) -> Iterator[None]:
+        """Keeping and removing originals exclude each other, across the server's processes."""
+        with open(self.root / "originals" / ".lock", "a") as f:
+            fcntl.flock(f, fcntl.LOCK_EX)
+            yield                                 # released when the file is closed
+
     def keep_original(self, received: Received) -> Path:
-        """Move a received file to its content address (or drop it if the content is there)."""
+        """Move a received file to its content address (or drop it if the content is there,
+        marking the one there as just used: see ORIGINAL_GRACE_SECONDS)."""
         target = self.original(received.sha256)
         target.parent.mkdir(parents=True, exist_ok=True)
-        if target.exists():
-            received.path.unlink(missing_ok=True)
-        else:
-            os.chmod(received.path, 0o444)       # originals are never modified
-            os.replace(received.path, target)
+        with self._originals_lock():
+            if target.exists():
+                os.utime(target)
+                received.path.unlink(missing_ok=True)
+            else:
+                os.chmod(received.path, 0o444)       # originals are never modified
+                os.replace(received.path, target)
         return target
+
+    def original_digests(self) -> Iterator[str]:
+        """The SHA-256 of every original in the store."""
+        for sub in (self.root / "originals").iterdir():
+            if sub.is_dir():
+                yield from (e.name for e in os.scandir(sub) if SHA256_RE.fullmatch(e.name))
+
+    def remove_original(self, sha256: str, grace: float = ORIGINAL_GRACE_SECONDS) -> bool:
+        """Remove an original the caller found no photo holding, unless it was kept or used
+        within ``grace`` seconds; True if it was removed."""
+        path = self.original(sha256)
+        with self._originals_lock():
+            try:
+                if time.time() - path.stat().st_mtime < grace:
+                    return False
+                path.unlink()
+            except FileNotFoundError:
+                return False
+        return True
 
     def discard(self, received: Received) -> None:
         received.path.unlink(missing_ok=True)

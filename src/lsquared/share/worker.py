@@ -26,12 +26,15 @@ import traceback
 from sqlalchemy import select
 
 from . import jobs
+from . import service as sv
 from .db import make_engine, session_factory
 from .events import add_event
 from .models import Album, Job, Photo
 from .settings import Settings
 from ..process import die_with_parent
 from .storage import Store
+
+ORIGINALS_SWEEP_SECONDS = 600.0          # a full pass over the store's originals, per worker
 
 log = logging.getLogger("lsquared.share.worker")
 
@@ -53,6 +56,7 @@ class Worker:
         self.store = Store(settings.data_dir)
         self.name = name or f"{socket.gethostname()}:{os.getpid()}"
         self._last_sweep = 0.0
+        self._last_originals_sweep = 0.0
 
     # --- one job -----------------------------------------------------------------------------
     def run_one(self) -> bool:
@@ -187,6 +191,12 @@ class Worker:
             for photo_id in jobs.expire_abandoned(session, self.settings.max_attempts):
                 self._mark_failed(session, photo_id, "the develop stopped with its worker "
                                   f"{self.settings.max_attempts} times")
+        if time.time() - self._last_originals_sweep >= ORIGINALS_SWEEP_SECONDS:
+            # the originals a delete could not remove at once (used within the grace period,
+            # a user's albums deleted with the user, a server stopped between the two)
+            self._last_originals_sweep = time.time()
+            with self.sessions() as session, session.begin():
+                sv.collect_originals(session, self.store)
 
     # --- the loop ------------------------------------------------------------------------------
     def run(self, parent: int | None = None, until_idle: bool = False) -> None:
