@@ -29,6 +29,7 @@ BENCH = Path(__file__).resolve().parent
 # (name, arguments, where its tables go): the order of docs/benchmarks.md's regeneration list
 SCRIPTS: list[tuple[str, list[str], str]] = [
     ("cold", ["cold.py", "--runs", "5"], "docs/benchmarks.md (whole process), README"),
+    ("aot_probe", ["aot_probe.py", "--runs", "5"], "docs/benchmarks.md (whole process: ahead-of-time kernels)"),
     ("develop", ["develop.py", "--runs", "7"], "docs/benchmarks.md (develop), README"),
     ("develop_lean", ["develop.py", "--runs", "7", "--files", "synthetic-fullframe-24mp.dng", "--set",
                       "demosaic=gbtf", "--set", "denoise=off", "--set", "sharpen=off"], "docs/benchmarks.md (develop)"),
