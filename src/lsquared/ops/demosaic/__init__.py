@@ -37,11 +37,13 @@ DEMOSAIC_METHODS.register_lazy("gbtf", f"{__name__}.gbtf:demosaic_gbtf2010", ali
 DEMOSAIC_METHODS.register_lazy("mlri", f"{__name__}.mlri:demosaic_mlri2014", aliases=("mlri2014",))
 DEMOSAIC_METHODS.register_lazy("rcd", f"{__name__}.rcd:demosaic_rcd")
 DEMOSAIC_METHODS.register_lazy("ari", f"{__name__}.ari:demosaic_ari", aliases=("ari2017",))
+DEMOSAIC_METHODS.register_lazy("wmlri", f"{__name__}.wmlri:demosaic_wmlri2016", aliases=("mlri2016",))
 DEMOSAIC_METHODS.register_lazy("auto", f"{__name__}.auto:demosaic_auto")
 
 _FUNCTIONS = {"demosaic_auto": "auto", "demosaic_bilinear": "bilinear", "demosaic_gbtf2010": "gbtf",
               "demosaic_malvar2004": "malvar", "demosaic_menon2007": "menon2007",
-              "demosaic_mlri2014": "mlri", "demosaic_rcd": "rcd", "demosaic_ari": "ari"}
+              "demosaic_mlri2014": "mlri", "demosaic_rcd": "rcd", "demosaic_ari": "ari",
+              "demosaic_wmlri2016": "wmlri"}
 
 
 def __getattr__(name: str):
@@ -53,7 +55,7 @@ def __getattr__(name: str):
 
 __all__ = ["DEMOSAIC_METHODS", "DemosaicParams", "demosaic", "demosaic_array", "demosaic_auto",
            "demosaic_bilinear", "demosaic_gbtf2010", "demosaic_malvar2004", "demosaic_menon2007",
-           "demosaic_mlri2014", "demosaic_rcd", "demosaic_ari"]
+           "demosaic_mlri2014", "demosaic_rcd", "demosaic_ari", "demosaic_wmlri2016"]
 
 
 def demosaic_array(mosaic: np.ndarray, pattern: str = "RGGB", method: str = "auto") -> np.ndarray:
