@@ -98,9 +98,13 @@ def render_rgb(rgb, m, flat, n, out, top):
     zero = np.float32(0.0)
     one = np.float32(1.0)
     top = np.float32(top)
+    m00, m01, m02 = m[0, 0], m[0, 1], m[0, 2]
+    m10, m11, m12 = m[1, 0], m[1, 1], m[1, 2]
+    m20, m21, m22 = m[2, 0], m[2, 1], m[2, 2]
     tasks = (h + ROWS_PER_TASK - 1) // ROWS_PER_TASK
     for task in prange(tasks):
         lin = np.empty((3, w), np.float32)
+        l0, l1, l2 = lin[0], lin[1], lin[2]
         v = np.empty((3, w), np.float32)
         scratch = vlog_scratch(w)
         p0 = np.empty(w, np.int32)
@@ -108,13 +112,18 @@ def render_rgb(rgb, m, flat, n, out, top):
         p2 = np.empty(w, np.int32)
         wt = np.empty((4, w), np.float32)
         for y in range(task * ROWS_PER_TASK, min(h, (task + 1) * ROWS_PER_TASK)):
-            # 1. matrix
+            # 1. matrix, reading the pixel row as one flat array: with the constant stride 3
+            # LLVM de-interleaves the loads into vectors, where rgb[y, x, c] (the last
+            # axis's runtime stride) and m[c, k] reloaded per pixel kept the pass scalar
+            # (0.053 -> 0.026 s per 24 MP on one core; same products and sums, same bits)
+            row = rgb[y].reshape(3 * w)
             for x in range(w):
-                r = rgb[y, x, 0]
-                g = rgb[y, x, 1]
-                b = rgb[y, x, 2]
-                for c in range(3):
-                    lin[c, x] = m[c, 0] * r + m[c, 1] * g + m[c, 2] * b
+                r = row[3 * x]
+                g = row[3 * x + 1]
+                b = row[3 * x + 2]
+                l0[x] = m00 * r + m01 * g + m02 * b
+                l1[x] = m10 * r + m11 * g + m12 * b
+                l2[x] = m20 * r + m21 * g + m22 * b
             # 2. V-Log
             for c in range(3):
                 vlog_row(lin[c], scratch, v[c])
@@ -143,7 +152,9 @@ def render_rgb(rgb, m, flat, n, out, top):
             # 4. the four corners, blended and stored (rounded by the table's +0.5 bias), pixel
             # by pixel: each corner's row is read once for all three channels (a channel-outer
             # loop walked the index arrays three times and re-read every row; 21.8 -> 15.7
-            # ns/px for the whole tail on one core)
+            # ns/px for the whole tail on one core); stored through the flat row, as pass 1
+            # reads it
+            orow = out[y].reshape(3 * w)
             for x in range(w):
                 a = p0[x]
                 b1 = p1[x]
@@ -156,9 +167,9 @@ def render_rgb(rgb, m, flat, n, out, top):
                 v0 = w0 * flat[a, 0] + w1 * flat[b1, 0] + w2 * flat[b2, 0] + w3 * flat[b3, 0]
                 v1 = w0 * flat[a, 1] + w1 * flat[b1, 1] + w2 * flat[b2, 1] + w3 * flat[b3, 1]
                 v2 = w0 * flat[a, 2] + w1 * flat[b1, 2] + w2 * flat[b2, 2] + w3 * flat[b3, 2]
-                out[y, x, 0] = min(max(v0, zero), top)
-                out[y, x, 1] = min(max(v1, zero), top)
-                out[y, x, 2] = min(max(v2, zero), top)
+                orow[3 * x] = min(max(v0, zero), top)
+                orow[3 * x + 1] = min(max(v1, zero), top)
+                orow[3 * x + 2] = min(max(v2, zero), top)
     return out
 
 
