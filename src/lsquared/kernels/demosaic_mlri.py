@@ -286,30 +286,47 @@ def mlri_step(i, lh, t, mt, g, mg, out, mo, oy, m, mean, ring, rows, inv_n, site
         for j in range(lw - 2 * r2):
             w1[j] = v1[j] + v1[j + 1] + v1[j + 2] + v1[j + 3] + v1[j + 4]
             w2[j] = v2[j] + v2[j + 1] + v2[j + 2] + v2[j + 3] + v2[j + 4]
-        site = sites[k & 1, r2 & 1]
         s = k & rm
-        gg, tt, oe, orr = g[k & mg, r2:], t[k & mt, r2:], est[s, r2:], res[s, r2:]
-        for j in range(lw - 2 * r2):
-            e = (w1[j] * gg[j] + w2[j]) * inv
-            oe[j] = e
-            orr[j] = site[j] * (tt[j] - e)
-    # row k = i - 5: bilinear interpolation of the sparse residual, [[1,2,1],[2,4,2],[1,2,1]] / 4
+        gg, oe = g[k & mg, r2:], est[s, r2:]
+        if ((k - oy) & 1) == 0:      # the residual: site rows only (row k - 5 reads no other)
+            site = sites[k & 1, r2 & 1]
+            tt, orr = t[k & mt, r2:], res[s, r2:]
+            for j in range(lw - 2 * r2):
+                e = (w1[j] * gg[j] + w2[j]) * inv
+                oe[j] = e
+                orr[j] = site[j] * (tt[j] - e)
+        else:
+            for j in range(lw - 2 * r2):
+                oe[j] = (w1[j] * gg[j] + w2[j]) * inv
+    # row k = i - 5: bilinear interpolation of the sparse residual, [[1,2,1],[2,4,2],[1,2,1]] / 4.
+    # The residual is 0 off the sites, so per row type only the nonzero terms are added: on a
+    # site row the rows above and below are 0 (and are not computed), between site rows the
+    # row itself.  x + 0 is x, so each value is the same float as the nine-term sum gives (an
+    # exact zero's sign aside, which no later step tells apart).  Measured on a 2048 x 1058
+    # strip of the 24 MP mosaic, both channels, one thread (load ~1.5): this pass 3.9 -> 3.3
+    # ms, the estimate's (residual on site rows only) 7.2 -> 6.8 ms.
     k = i - 5
     if m <= k < lh - m:
-        site = sites[k & 1, m & 1]
-        u, c, d = res[(k - 1) & rm, m - 1:], res[k & rm, m - 1:], res[(k + 1) & rm, m - 1:]
         ee, tt, o = est[k & rm, m:], t[k & mt, m:], out[k & mo, m:]
-        if mean:
-            for j in range(lw - 2 * m):
-                interp = (q * (u[j] + u[j + 2] + d[j] + d[j + 2]) + h * (u[j + 1] + d[j + 1] + c[j] + c[j + 2])
-                          + c[j + 1])
-                x = site[j] * tt[j] + (one - site[j]) * (ee[j] + interp)
-                o[j] = (o[j] + x) * h
-        else:
-            for j in range(lw - 2 * m):
-                interp = (q * (u[j] + u[j + 2] + d[j] + d[j + 2]) + h * (u[j + 1] + d[j + 1] + c[j] + c[j + 2])
-                          + c[j + 1])
-                o[j] = site[j] * tt[j] + (one - site[j]) * (ee[j] + interp)
+        if ((k - oy) & 1) == 0:
+            site = sites[k & 1, m & 1]
+            c = res[k & rm, m - 1:]
+            if mean:
+                for j in range(lw - 2 * m):
+                    x = site[j] * tt[j] + (one - site[j]) * (ee[j] + (h * (c[j] + c[j + 2]) + c[j + 1]))
+                    o[j] = (o[j] + x) * h
+            else:
+                for j in range(lw - 2 * m):
+                    o[j] = site[j] * tt[j] + (one - site[j]) * (ee[j] + (h * (c[j] + c[j + 2]) + c[j + 1]))
+        else:                        # no site in the row: the estimate plus the residual above and below
+            u, d = res[(k - 1) & rm, m - 1:], res[(k + 1) & rm, m - 1:]
+            if mean:
+                for j in range(lw - 2 * m):
+                    x = ee[j] + (q * (u[j] + u[j + 2] + d[j] + d[j + 2]) + h * (u[j + 1] + d[j + 1]))
+                    o[j] = (o[j] + x) * h
+            else:
+                for j in range(lw - 2 * m):
+                    o[j] = ee[j] + (q * (u[j] + u[j + 2] + d[j] + d[j + 2]) + h * (u[j + 1] + d[j + 1]))
 
 
 @njit(cache=True, error_model="numpy")
