@@ -203,6 +203,8 @@ def render_mono(mono, gain, diagonal, n, out, top):
         scratch = vlog_scratch(w)
         cell = np.empty(w, np.int32)
         frac = np.empty(w, np.float32)
+        rgb = np.empty((3, w), np.float32)
+        l0, l1, l2 = rgb[0], rgb[1], rgb[2]
         for y in range(task * ROWS_PER_TASK, min(h, (task + 1) * ROWS_PER_TASK)):
             for x in range(w):
                 lin[x] = gain * mono[y, x]
@@ -212,13 +214,18 @@ def render_mono(mono, gain, diagonal, n, out, top):
                 i = min(max(np.int32(xv), zero32), last)       # integer clamp: NaN-safe index
                 cell[x] = i
                 frac[x] = xv - np.float32(i)
-            for x in range(w):
+            for x in range(w):          # the table reads, into row buffers (as in render_rgb)
                 i = cell[x]
                 f = frac[x]
                 g = one - f
-                out[y, x, 0] = min(max(g * diagonal[i, 0] + f * diagonal[i + 1, 0], zero), top)
-                out[y, x, 1] = min(max(g * diagonal[i, 1] + f * diagonal[i + 1, 1], zero), top)
-                out[y, x, 2] = min(max(g * diagonal[i, 2] + f * diagonal[i + 1, 2], zero), top)
+                l0[x] = g * diagonal[i, 0] + f * diagonal[i + 1, 0]
+                l1[x] = g * diagonal[i, 1] + f * diagonal[i + 1, 1]
+                l2[x] = g * diagonal[i, 2] + f * diagonal[i + 1, 2]
+            orow = out[y].reshape(3 * w)
+            for x in range(w):
+                orow[3 * x] = min(max(l0[x], zero), top)
+                orow[3 * x + 1] = min(max(l1[x], zero), top)
+                orow[3 * x + 2] = min(max(l2[x], zero), top)
     return out
 
 
